@@ -1,0 +1,1 @@
+"""Read-only consumer: the JSON API."""

@@ -1,0 +1,1 @@
+"""Stage 4, geo: states, counties, places and ZIP codes; resolving agencies to jurisdictions."""

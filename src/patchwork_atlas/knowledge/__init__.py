@@ -1,0 +1,1 @@
+"""Stage 5, knowledge: law and policy on cooperation, as sourced, reviewable files."""

@@ -1,0 +1,181 @@
+"""The ingest job: sources -> archive -> (recognize, parse, store) per file -> derive per family.
+
+Every source family (287(g) lists, detention statistics, legal-service rosters) implements the
+same small contract, `Family`, and is listed in `FAMILIES`. Each file is ingested in its own
+transaction: a rejected file leaves the database exactly as it was. Derived tables (lifecycle,
+events, geography) are a function of the stored rows; a family whose rows changed is marked
+dirty in the same transaction and re-derived at the end of the run (or by the next run, if this
+one was killed), so the database is always a complete state.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from patchwork_atlas.sources.archive import Archive, RawFile
+
+
+class Rejected(Exception):
+    """A file that cannot be ingested; the message is the one-line reason."""
+
+
+class Family(Protocol):
+    name: str
+
+    def recognize(self, raw: RawFile) -> tuple[str, Any] | None:
+        """Return (kind, payload) when this family reads the file, judged by its content."""
+
+    def ingest_file(self, conn: sqlite3.Connection, raw: RawFile, kind: str, payload: Any) -> str:
+        """Store the file's rows (inside the caller's transaction); return a one-line summary.
+        Raise Rejected for a file that is not acceptable."""
+
+    def derive(self, conn: sqlite3.Connection) -> None:
+        """Recompute this family's derived tables from its stored rows (inside a transaction)."""
+
+
+def families() -> list[Family]:
+    from patchwork_atlas.registry.ice287g import ICE287G
+
+    found: list[Family] = [ICE287G]
+    for module, attr in _OPTIONAL_FAMILIES:
+        try:
+            mod = __import__(module, fromlist=[attr])
+        except ImportError:
+            continue
+        found.append(getattr(mod, attr))
+    return found
+
+
+# Families contributed by other stages: (module, attribute).
+_OPTIONAL_FAMILIES: list[tuple[str, str]] = [
+    ("patchwork_atlas.registry.facilities", "DETENTION"),
+    ("patchwork_atlas.registry.legal_services", "EOIR"),
+]
+
+
+@dataclass
+class FileOutcome:
+    name: str
+    status: str  # ingested | known | rejected
+    detail: str = ""
+    sha256: str = ""
+    family: str = ""
+    kind: str = ""
+
+
+@dataclass
+class IngestReport:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> list[FileOutcome]:
+        return [o for o in self.outcomes if o.status == "rejected"]
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+
+def _dirty_key(family: str) -> str:
+    return f"dirty:{family}"
+
+
+def ingest_files(
+    conn: sqlite3.Connection,
+    archive: Archive,
+    raws: Iterable[RawFile],
+    *,
+    progress: Callable[[FileOutcome], None] | None = None,
+) -> IngestReport:
+    from patchwork_atlas.store import transaction
+
+    fams = families()
+    by_name = {f.name: f for f in fams}
+    report = IngestReport()
+    for raw in raws:
+        outcome = _ingest_one(conn, archive, raw, fams)
+        report.outcomes.append(outcome)
+        if progress:
+            progress(outcome)
+    dirty = [
+        r[0].split(":", 1)[1]
+        for r in conn.execute("SELECT key FROM meta WHERE key LIKE 'dirty:%' ORDER BY key")
+    ]
+    for name in dirty:
+        family = by_name.get(name)
+        if family is None:
+            continue
+        with transaction(conn):
+            family.derive(conn)
+            conn.execute("DELETE FROM meta WHERE key = ?", (_dirty_key(name),))
+    return report
+
+
+def _ingest_one(conn: sqlite3.Connection, archive: Archive, raw: RawFile, fams: list[Family]) -> FileOutcome:
+    from patchwork_atlas.store import transaction
+
+    known = conn.execute("SELECT family, kind FROM raw_files WHERE sha256 = ?", (raw.sha256,)).fetchone()
+    if known:
+        with transaction(conn):
+            _record_sighting(conn, raw)
+        archive.record(raw, "known")
+        return FileOutcome(raw.file_name, "known", "already ingested", raw.sha256, known[0], known[1])
+    try:
+        recognized = None
+        for family in fams:
+            hit = family.recognize(raw)
+            if hit is not None:
+                recognized = (family, *hit)
+                break
+        if recognized is None:
+            raise Rejected("not a publication Patchwork knows (no recognizable header or format)")
+        family, kind, payload = recognized
+        with transaction(conn):
+            conn.execute(
+                "INSERT INTO raw_files(sha256, bytes, family, kind, archive_path, first_retrieved_utc)"
+                " VALUES (?,?,?,?,?,?)",
+                (raw.sha256, raw.bytes, family.name, kind, raw.archive_path, raw.retrieved_utc),
+            )
+            _record_sighting(conn, raw)
+            summary = family.ingest_file(conn, raw, kind, payload)
+            conn.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')", (_dirty_key(family.name),)
+            )
+    except Rejected as exc:
+        archive.record(raw, "rejected", str(exc))
+        return FileOutcome(raw.file_name, "rejected", str(exc), raw.sha256)
+    except Exception as exc:  # a parser bug must not take the other files down with it
+        reason = f"could not be read ({type(exc).__name__}: {exc})"
+        archive.record(raw, "rejected", reason)
+        return FileOutcome(raw.file_name, "rejected", reason, raw.sha256)
+    archive.record(raw, "ingested", summary)
+    return FileOutcome(raw.file_name, "ingested", summary, raw.sha256, family.name, kind)
+
+
+def _record_sighting(conn: sqlite3.Connection, raw: RawFile) -> None:
+    p = raw.provenance
+    conn.execute(
+        "INSERT OR IGNORE INTO file_sightings(sha256, origin, file_name, retrieved_utc, etag,"
+        " last_modified, published_name, archive_capture_utc, archived_by) VALUES (?,?,?,?,?,?,?,?,?)",
+        (
+            raw.sha256,
+            raw.origin,
+            raw.file_name,
+            raw.retrieved_utc,
+            raw.etag,
+            raw.last_modified,
+            p.get("published_name") or None,
+            p.get("archive_capture_utc") or None,
+            p.get("archived_by") or None,
+        ),
+    )
+
+
+def read_local(archive: Archive, paths: Iterable[str | Path]) -> list[RawFile]:
+    """Archive local files (a folder is read recursively) with any manifest.csv provenance."""
+    from patchwork_atlas.sources.local import local_files
+
+    return [archive.store_path(path, provenance=prov) for path, prov in local_files(paths)]

@@ -1,0 +1,1 @@
+"""Stage 3, registry: normalize, identify agencies and agreements, derive lifecycle and events."""

@@ -1,0 +1,41 @@
+"""Shared fixtures: the real public data beside the repo, and one full ingest per test session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.fail(f"the real data is expected at {SHARED_DATA} (../shared beside the repo)")
+    return SHARED_DATA
+
+
+def _ingest(tmp: Path, *folders: Path) -> Path:
+    from patchwork_atlas.pipeline import ingest_files, read_local
+    from patchwork_atlas.sources.archive import Archive
+    from patchwork_atlas.store import connect
+
+    db = tmp / "patchwork.sqlite"
+    archive = Archive(tmp / "data")
+    conn = connect(db)
+    report = ingest_files(conn, archive, read_local(archive, folders))
+    conn.close()
+    rejected = [(o.name, o.detail) for o in report.rejected]
+    assert not rejected or all("pdf" in n.lower() for n, _ in rejected), rejected
+    return db
+
+
+@pytest.fixture(scope="session")
+def ingested_db(tmp_path_factory, shared_data) -> Path:
+    """Every real publication in ../shared ingested once: 287(g), detention and EOIR."""
+    tmp = tmp_path_factory.mktemp("full")
+    os.environ.setdefault("PATCHWORK_DATA_DIR", str(tmp / "data"))
+    return _ingest(tmp, shared_data / "ice-287g", shared_data / "ice-detention", shared_data / "eoir")
