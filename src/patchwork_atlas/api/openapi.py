@@ -1,0 +1,144 @@
+"""The OpenAPI 3.1 document for /api/v1, built from the same parameter table the API enforces."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from patchwork_atlas.api.v1 import EVENT_KINDS, MAX_LIMIT, PARAMS
+
+
+def _param(name: str, where: str = "query", required: bool = False) -> dict[str, Any]:
+    p = PARAMS[name]
+    schema: dict[str, Any] = {"type": "string", "pattern": f"^(?:{p.pattern})$"}
+    if name == "limit":
+        schema = {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 100}
+    elif name == "offset":
+        schema = {"type": "integer", "minimum": 0, "default": 0}
+    elif p.enum:
+        schema = {"type": "string", "enum": list(p.enum)}
+    return {"name": name, "in": where, "required": required, "description": p.description,
+            "schema": schema}
+
+
+def _path(name: str, description: str, pattern: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "description": description,
+            "schema": {"type": "string", "pattern": pattern}}
+
+
+def _op(summary: str, params: list[dict[str, Any]], schema: str, *, listing: bool = False,
+        not_found: bool = False) -> dict[str, Any]:
+    ok_schema: dict[str, Any] = {"$ref": f"#/components/schemas/{schema}"}
+    if listing:
+        ok_schema = {"type": "object", "required": ["data", "pagination"], "properties": {
+            "data": {"type": "array", "items": {"$ref": f"#/components/schemas/{schema}"}},
+            "pagination": {"$ref": "#/components/schemas/Pagination"}}}
+    responses: dict[str, Any] = {
+        "200": {"description": "OK", "headers": {"ETag": {"schema": {"type": "string"}}},
+                "content": {"application/json": {"schema": ok_schema}}},
+        "400": {"$ref": "#/components/responses/BadRequest"},
+    }
+    if not_found:
+        responses["404"] = {"$ref": "#/components/responses/NotFound"}
+    return {"get": {"summary": summary, "parameters": params, "responses": responses}}
+
+
+def _obj(**props: Any) -> dict[str, Any]:
+    return {"type": "object", "properties": props, "additionalProperties": True}
+
+
+S = {"type": "string"}
+SN = {"type": ["string", "null"]}
+IN = {"type": ["integer", "null"]}
+
+
+@lru_cache(maxsize=1)
+def document() -> dict[str, Any]:
+    P = _param
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Patchwork atlas API",
+            "version": "1.0.0",
+            "description": (
+                "Who takes part in US immigration enforcement, where, and since when: ICE 287(g) "
+                "agreements, applications and their changes, each traceable to the ICE publication "
+                "(file and row) it comes from. Read-only; GET only; CORS open; ETag on every 200."
+            ),
+            "license": {"name": "Data: US government works (public domain); code: MIT",
+                        "identifier": "MIT"},
+        },
+        "servers": [{"url": "/"}],
+        "paths": {
+            "/api/v1/summary": _op("Headline counts and as-of dates", [P("state")], "Summary"),
+            "/api/v1/agreements": _op(
+                "287(g) agreements; with as_of, the participating list as it stood on that date",
+                [P("state"), P("model"), P("status"), P("agency_id"), P("county"), P("as_of"),
+                 P("limit"), P("offset")], "Agreement", listing=True),
+            "/api/v1/agreements/{agreement_id}": _op(
+                "One agreement with every list it appeared in and its source rows",
+                [_path("agreement_id", "agreement id", "^agr-[0-9a-f]+$")], "Agreement",
+                not_found=True),
+            "/api/v1/agencies": _op("Agencies named in ICE's lists",
+                                    [P("state"), P("q"), P("active"), P("limit"), P("offset")],
+                                    "Agency", listing=True),
+            "/api/v1/agencies/{agency_id}": _op(
+                "One agency: names, agreements, applications, events, jurisdiction",
+                [_path("agency_id", "agency id", "^ag-[0-9a-f]+$")], "Agency", not_found=True),
+            "/api/v1/applications": _op("Applications (ICE's pending list)",
+                                        [P("state"), P("status"), P("agency_id"), P("limit"), P("offset")],
+                                        "Application", listing=True),
+            "/api/v1/jurisdictions/{fips}": _op(
+                "A state (2-digit FIPS) or county (5-digit FIPS) profile",
+                [_path("fips", "state or county FIPS code", r"^\d{2}(\d{3})?$")], "Jurisdiction",
+                not_found=True),
+            "/api/v1/lookup": _op("Find the place for a ZIP code, place, county or agency name",
+                                  [P("q", required=True)], "Lookup", not_found=True),
+            "/api/v1/events": _op("What changed, newest first",
+                                  [P("state"), P("kind"), P("agency_id"), P("county"), P("since"),
+                                   P("until"), P("limit"), P("offset")], "Event", listing=True),
+            "/api/v1/publications": _op("Every distinct ICE list, with its files",
+                                        [P("list"), P("limit"), P("offset")], "Publication",
+                                        listing=True),
+            "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {
+                "200": {"description": "OpenAPI document",
+                        "content": {"application/vnd.oai.openapi+json": {"schema": {"type": "object"}}}}}}},
+        },
+        "components": {
+            "schemas": {
+                "Pagination": {"type": "object", "required": ["limit", "offset", "total"],
+                               "properties": {"limit": {"type": "integer"}, "offset": {"type": "integer"},
+                                              "total": {"type": "integer"}, "next": SN}},
+                "Error": {"type": "object", "required": ["error"], "properties": {"error": _obj(
+                    status={"type": "integer"}, message=S)}},
+                "Summary": _obj(data=_obj(active_agreements={"type": "integer"},
+                                          active_by_model={"type": "object"},
+                                          pending_applications={"type": "integer"},
+                                          participating_as_of=SN, last_checked_utc=SN,
+                                          last_changed_utc=SN)),
+                "Agreement": _obj(agreement_id=S, agency_id=S, agency_name=S, state_usps=S, model=S,
+                                  status={"type": "string", "enum": ["active", "removed", "superseded"]},
+                                  signed_date=SN, first_seen_date=SN, last_seen_date=SN,
+                                  removed_date=SN, moa_url=SN, n_publications={"type": "integer"},
+                                  review_reason=SN),
+                "Agency": _obj(agency_id=S, state_usps=S, name=S, agency_type=SN,
+                               active_models={"type": "array", "items": S}),
+                "Application": _obj(application_id=S, agency_id=S, agency_name=S, model=S,
+                                    status={"type": "string", "enum": ["pending", "approved", "withdrawn"]}),
+                "Event": _obj(event_id=S, event_date=SN, kind={"type": "string", "enum": list(EVENT_KINDS)},
+                              state_usps=SN, agency_id=SN, model=SN, publication_id=S,
+                              detail={"type": ["object", "string"]}),
+                "Publication": _obj(publication_id=S, list=S, published_date=SN, date_rule=S,
+                                    era=S, canonical_sha256=S, n_data_rows=IN,
+                                    files={"type": "array", "items": {"type": "object"}}),
+                "Jurisdiction": _obj(data={"type": "object"}),
+                "Lookup": _obj(data={"type": "object"}),
+            },
+            "responses": {
+                "BadRequest": {"description": "A parameter is unknown or malformed",
+                               "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "NotFound": {"description": "Nothing matches",
+                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            },
+        },
+    }

@@ -1,0 +1,277 @@
+"""JSON API, version 1. Strict: unknown or malformed parameters are a 400, never ignored."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from patchwork_atlas.api import queries as q
+from patchwork_atlas.web import places
+from patchwork_atlas.web.database import Database
+
+MAX_LIMIT = 1000
+DEFAULT_LIMIT = 100
+EVENT_KINDS = (
+    "agreement_listed", "agreement_relisted", "agreement_removed", "agreement_superseded",
+    "signing_date_corrected", "moa_posted", "application_listed", "application_withdrawn",
+    "application_approved",
+)  # fmt: skip
+
+
+class BadRequest(Exception):
+    pass
+
+
+class NotFound(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    pattern: str
+    description: str
+    enum: tuple[str, ...] = ()
+
+    def parse(self, raw: str) -> str:
+        if len(raw) > 200 or not re.fullmatch(self.pattern, raw):
+            raise BadRequest(f"invalid value for {self.name!r}: {self.description}")
+        if self.enum and raw not in self.enum:
+            raise BadRequest(f"{self.name!r} must be one of: {', '.join(self.enum)}")
+        return raw
+
+
+STATE = Param("state", r"[A-Z]{2}", "two-letter USPS state code, e.g. TX")
+MODEL = Param("model", r"[A-Za-z0-9 ()_-]{1,40}", "287(g) model: JEM, TFM or WSO")
+DATE = Param("as_of", r"\d{4}-\d{2}-\d{2}", "a date as YYYY-MM-DD")
+LIMIT = Param("limit", r"\d{1,4}", f"an integer from 1 to {MAX_LIMIT}")
+OFFSET = Param("offset", r"\d{1,7}", "an integer from 0")
+AGENCY = Param("agency_id", r"ag-[0-9a-f]{6,40}", "an agency id such as ag-1234abcd")
+COUNTY = Param("county", r"\d{5}", "a 5-digit county FIPS code")
+PARAMS: dict[str, Param] = {
+    "state": STATE, "model": MODEL, "as_of": DATE, "limit": LIMIT, "offset": OFFSET,
+    "agency_id": AGENCY, "county": COUNTY,
+    "status": Param("status", r"[a-z]{3,12}", "a status code"),
+    "q": Param("q", r"[^\x00-\x1f]{1,120}", "1 to 120 characters of text"),
+    "active": Param("active", r"true|false", "true or false", ("true", "false")),
+    "kind": Param("kind", r"[a-z_]{3,40}", "an event kind", EVENT_KINDS),
+    "since": Param("since", r"\d{4}-\d{2}-\d{2}", "a date as YYYY-MM-DD"),
+    "until": Param("until", r"\d{4}-\d{2}-\d{2}", "a date as YYYY-MM-DD"),
+    "list": Param("list", r"participating|pending", "participating or pending", ("participating", "pending")),
+}  # fmt: skip
+
+
+def params(request: Request, allowed: tuple[str, ...]) -> dict[str, str]:
+    """Validated query parameters: each at most once, each known, each well formed."""
+    out: dict[str, str] = {}
+    for key, value in request.query_params.multi_items():
+        if key not in allowed:
+            raise BadRequest(f"unknown parameter {key!r}; allowed: {', '.join(allowed) or 'none'}")
+        if key in out:
+            raise BadRequest(f"parameter {key!r} given more than once")
+        out[key] = PARAMS[key].parse(value)
+    return out
+
+
+def page_args(p: dict[str, str]) -> tuple[int, int]:
+    limit = int(p.get("limit", DEFAULT_LIMIT))
+    if not 1 <= limit <= MAX_LIMIT:
+        raise BadRequest(f"'limit' must be from 1 to {MAX_LIMIT}")
+    return limit, int(p.get("offset", 0))
+
+
+def dumps(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+
+
+class JSON(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return dumps(content)
+
+
+def listing(request: Request, rows: list[dict], total: int, limit: int, offset: int,
+            extra: dict[str, Any] | None = None) -> JSON:
+    nxt = None
+    if offset + limit < total:
+        nxt = str(request.url.include_query_params(offset=offset + limit, limit=limit))
+        nxt = nxt[nxt.index("/api/"):]
+    return JSON({"data": rows, "pagination": {"limit": limit, "offset": offset, "total": total,
+                                               "next": nxt}, **(extra or {})})
+
+
+class API:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def routes(self) -> list[Route]:
+        r = [
+            ("/api/v1/", self.index), ("/api/v1/summary", self.summary),
+            ("/api/v1/agreements", self.agreements), ("/api/v1/agreements/{agreement_id}", self.agreement),
+            ("/api/v1/agencies", self.agencies), ("/api/v1/agencies/{agency_id}", self.agency),
+            ("/api/v1/applications", self.applications),
+            ("/api/v1/jurisdictions/{fips}", self.jurisdiction), ("/api/v1/lookup", self.lookup),
+            ("/api/v1/events", self.events), ("/api/v1/publications", self.publications),
+            ("/api/v1/openapi.json", self.openapi),
+        ]  # fmt: skip
+        return [Route(path, _guard(fn), methods=["GET", "HEAD"]) for path, fn in r]
+
+    def index(self, request: Request) -> Response:
+        params(request, ())
+        from patchwork_atlas.api.openapi import document
+
+        return JSON({"openapi": "/api/v1/openapi.json",
+                     "endpoints": sorted(document()["paths"])})
+
+    def openapi(self, request: Request) -> Response:
+        params(request, ())
+        from patchwork_atlas.api.openapi import document
+
+        return JSON(document(), media_type="application/vnd.oai.openapi+json")
+
+    def summary(self, request: Request) -> Response:
+        p = params(request, ("state",))
+        with self.db.snapshot() as conn:
+            return JSON({"data": q.summary(conn, p.get("state"))})
+
+    def agreements(self, request: Request) -> Response:
+        p = params(request, ("state", "model", "status", "agency_id", "county", "as_of", "limit", "offset"))
+        limit, offset = page_args(p)
+        with self.db.snapshot() as conn:
+            extra: dict[str, Any] = {}
+            pub_id = None
+            if "as_of" in p:
+                pub = q.as_of_publication(conn, "participating", p["as_of"])
+                extra["as_of"] = {"date": p["as_of"], "publication": pub}
+                if pub is None:
+                    return listing(request, [], 0, limit, offset, extra)
+                pub_id = pub["publication_id"]
+            rows, total = q.agreements(
+                conn, state=p.get("state"), model=p.get("model"), status=p.get("status"),
+                agency_id=p.get("agency_id"), county_fips=p.get("county"),
+                as_of_publication_id=pub_id, limit=limit, offset=offset,
+            )
+        return listing(request, rows, total, limit, offset, extra)
+
+    def agreement(self, request: Request) -> Response:
+        params(request, ())
+        with self.db.snapshot() as conn:
+            found = q.agreement(conn, request.path_params["agreement_id"][:80])
+        if found is None:
+            raise NotFound("no such agreement")
+        return JSON({"data": found})
+
+    def agencies(self, request: Request) -> Response:
+        p = params(request, ("state", "q", "active", "limit", "offset"))
+        limit, offset = page_args(p)
+        active = None if "active" not in p else p["active"] == "true"
+        with self.db.snapshot() as conn:
+            rows, total = q.agencies(conn, state=p.get("state"), q=p.get("q"), active=active,
+                                     limit=limit, offset=offset)
+        return listing(request, rows, total, limit, offset)
+
+    def agency(self, request: Request) -> Response:
+        params(request, ())
+        with self.db.snapshot() as conn:
+            found = q.agency(conn, request.path_params["agency_id"][:80])
+        if found is None:
+            raise NotFound("no such agency")
+        return JSON({"data": found})
+
+    def applications(self, request: Request) -> Response:
+        p = params(request, ("state", "status", "agency_id", "limit", "offset"))
+        limit, offset = page_args(p)
+        with self.db.snapshot() as conn:
+            rows, total = q.applications(conn, state=p.get("state"), status=p.get("status"),
+                                         agency_id=p.get("agency_id"), limit=limit, offset=offset)
+        return listing(request, rows, total, limit, offset)
+
+    def jurisdiction(self, request: Request) -> Response:
+        params(request, ())
+        fips = request.path_params["fips"]
+        if re.fullmatch(r"\d{2}", fips):
+            st = places.state(fips)
+            if st is None:
+                raise NotFound("no such state FIPS code")
+            with self.db.snapshot() as conn:
+                return JSON({"data": {"level": "state", **st, "summary": q.summary(conn, st["usps"]),
+                                      "series": q.state_series(conn, st["usps"])}})
+        if not re.fullmatch(r"\d{5}", fips):
+            raise BadRequest("FIPS must be 2 digits (state) or 5 digits (county)")
+        info = places.county(fips)
+        if info is None:
+            raise NotFound("no such county FIPS code")
+        with self.db.snapshot() as conn:
+            report = places.report(conn, {"level": "county", "county_fips": fips,
+                                          "state_fips": fips[:2], "name": info["name"]})
+            if report is None:
+                from patchwork_atlas.web.pages import _fallback_report
+
+                report = _fallback_report(conn, info)
+            fresh = q.freshness(conn)
+        return JSON({"data": {"level": "county", **info, "report": report, "as_of": fresh}})
+
+    def lookup(self, request: Request) -> Response:
+        p = params(request, ("q",))
+        if "q" not in p:
+            raise BadRequest("parameter 'q' is required (a ZIP code, place, county or agency)")
+        place = places.locate(p["q"])
+        if place is None:
+            raise NotFound("no place matches that query")
+        with self.db.snapshot() as conn:
+            report = places.report(conn, place)
+        return JSON({"data": {"place": _plain(place), "report": report}})
+
+    def events(self, request: Request) -> Response:
+        p = params(request, ("state", "kind", "agency_id", "county", "since", "until", "limit", "offset"))
+        limit, offset = page_args(p)
+        with self.db.snapshot() as conn:
+            ids = q.agencies_in_county(conn, p["county"]) if "county" in p else None
+            rows, total = q.events(conn, state=p.get("state"), kind=p.get("kind"),
+                                   agency_id=p.get("agency_id"), agency_ids=ids,
+                                   since=p.get("since"), until=p.get("until"),
+                                   limit=limit, offset=offset)
+        return listing(request, rows, total, limit, offset)
+
+    def publications(self, request: Request) -> Response:
+        p = params(request, ("list", "limit", "offset"))
+        limit, offset = page_args(p)
+        with self.db.snapshot() as conn:
+            rows, total = q.publications(conn, list_name=p.get("list"), limit=limit, offset=offset)
+        return listing(request, rows, total, limit, offset)
+
+
+def _plain(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return obj
+    from dataclasses import asdict, is_dataclass
+
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return asdict(obj)
+    return getattr(obj, "__dict__", str(obj))
+
+
+def _error(status: int, message: str) -> JSON:
+    return JSON({"error": {"status": status, "message": message}}, status_code=status,
+                headers={"cache-control": "no-store"})
+
+
+def _guard(fn: Callable[[Request], Response]) -> Callable[[Request], Response]:
+    """Turn BadRequest/NotFound into JSON errors (and never leak a stack trace)."""
+
+    def endpoint(request: Request) -> Response:
+        try:
+            return fn(request)
+        except BadRequest as exc:
+            return _error(400, str(exc))
+        except NotFound as exc:
+            return _error(404, str(exc))
+
+    endpoint.__name__ = fn.__name__
+    return endpoint

@@ -1,0 +1,170 @@
+"""Commands over the 287(g) registry: ingest, publications, agreements, events, stats."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from patchwork_atlas import config
+from patchwork_atlas.cli.app import (
+    EXIT_FAILURE,
+    EXIT_PARTIAL,
+    db_option,
+    emit,
+    fail,
+    format_option,
+    main,
+    open_db,
+)
+
+
+@main.command()
+@click.argument("inputs", nargs=-1)
+@db_option
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+              help=f"Where raw files are archived (default: ${config.DATA_DIR_ENV}).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
+def ingest(inputs: tuple[str, ...], db: str | None, data_dir: str | None, quiet: bool) -> None:
+    """Ingest publications: local files or folders, URLs, or (no argument) ICE's live 287(g) page."""
+    from patchwork_atlas.pipeline import ingest_files, read_local
+    from patchwork_atlas.sources import ice287g as fetcher
+    from patchwork_atlas.sources.archive import Archive
+    from patchwork_atlas.store import connect
+
+    archive = Archive(config.data_dir(data_dir))
+    conn = connect(config.db_path(db))
+    raws, fetch_errors = [], []
+    locals_ = [i for i in inputs if not i.lower().startswith(("http://", "https://"))]
+    urls = [i for i in inputs if i.lower().startswith(("http://", "https://"))]
+    try:
+        if locals_:
+            raws += read_local(archive, locals_)
+        if urls or not inputs:
+            fetched, fetch_errors = fetcher.fetch(archive, conn, urls or None)
+            raws += fetched
+    except (OSError, fetcher.FetchError) as exc:
+        fail(str(exc))
+    total = len(raws)
+    done = 0
+
+    def progress(outcome) -> None:
+        nonlocal done
+        done += 1
+        if not quiet and (total > 20 and (done % 100 == 0 or done == total)):
+            click.echo(f"  {done}/{total} files", err=True)
+        if outcome.status == "rejected":
+            click.echo(f"patchwork: rejected {outcome.name}: {outcome.detail}", err=True)
+
+    report = ingest_files(conn, archive, raws, progress=progress)
+    for err in fetch_errors:
+        click.echo(f"patchwork: could not fetch {err}", err=True)
+    click.echo(
+        f"{report.count('ingested')} ingested, {report.count('known')} already known,"
+        f" {report.count('rejected') + len(fetch_errors)} rejected"
+    )
+    if report.rejected or fetch_errors:
+        sys.exit(EXIT_PARTIAL if (report.count("ingested") + report.count("known")) else EXIT_FAILURE)
+
+
+PUBLICATION_COLUMNS = ["publication_id", "list", "published_date", "date_rule", "date_note", "era",
+                       "files", "sha256", "n_data_rows", "n_rows_stored", "suspect", "suspect_reason"]
+
+
+@main.command()
+@db_option
+@format_option("csv", "json")
+def publications(db: str | None, fmt: str) -> None:
+    """One row per publication: dates, dating rule, files seen, rows in the sheet and stored."""
+    conn = open_db(db)
+    rows = []
+    for r in conn.execute(
+        "SELECT p.*, group_concat(f.sha256, ';') AS sha256, count(f.sha256) AS files"
+        " FROM publications p JOIN publication_files f USING (publication_id)"
+        " GROUP BY p.publication_id ORDER BY p.list, p.sort_key"
+    ):
+        rows.append({k: r[k] for k in PUBLICATION_COLUMNS})
+    emit(rows, fmt, PUBLICATION_COLUMNS)
+
+
+AGREEMENT_COLUMNS = ["agency_id", "agreement_id", "state", "agency", "model", "signed_date", "status",
+                     "first_seen", "last_seen", "removed_date", "superseded_by", "moa_url",
+                     "addendum_url", "review_reason"]
+
+
+@main.command()
+@db_option
+@click.option("--state", help="USPS code, e.g. TX.")
+@click.option("--status", type=click.Choice(["active", "removed", "superseded"]))
+@format_option("csv", "json")
+def agreements(db: str | None, state: str | None, status: str | None, fmt: str) -> None:
+    """One row per agreement (agency + model + signing date) with its lifecycle."""
+    conn = open_db(db)
+    sql = (
+        "SELECT a.agency_id, a.agreement_id, a.state_usps AS state, g.name AS agency, a.model,"
+        " a.signed_date, a.status, a.first_seen_date AS first_seen, a.last_seen_date AS last_seen,"
+        " a.removed_date, a.superseded_by, a.moa_url, a.addendum_url, a.review_reason"
+        " FROM agreements a JOIN agencies g USING (agency_id) WHERE 1=1"
+    )
+    params: list = []
+    if state:
+        sql += " AND a.state_usps = ?"
+        params.append(state.upper())
+    if status:
+        sql += " AND a.status = ?"
+        params.append(status)
+    sql += " ORDER BY a.state_usps, g.name, a.model, a.signed_date"
+    emit((dict(r) for r in conn.execute(sql, params)), fmt, AGREEMENT_COLUMNS)
+
+
+EVENT_COLUMNS = ["event_date", "kind", "state", "agency", "model", "agreement_id", "application_id",
+                 "publication_id", "detail"]
+
+
+@main.command()
+@db_option
+@click.option("--since", help="ISO date: only events on or after it.")
+@click.option("--state", help="USPS code.")
+@format_option("csv", "json")
+def events(db: str | None, since: str | None, state: str | None, fmt: str) -> None:
+    """What changed, publication by publication."""
+    import datetime as dt
+
+    if since:
+        try:
+            dt.date.fromisoformat(since)
+        except ValueError:
+            raise click.BadParameter("expected YYYY-MM-DD", param_hint="--since") from None
+    conn = open_db(db)
+    sql = (
+        "SELECT e.event_date, e.kind, e.state_usps AS state, g.name AS agency, e.model, e.agreement_id,"
+        " e.application_id, e.publication_id, e.detail FROM events e LEFT JOIN agencies g USING (agency_id)"
+        " WHERE 1=1"
+    )
+    params: list = []
+    if since:
+        sql += " AND e.event_date >= ?"
+        params.append(since)
+    if state:
+        sql += " AND e.state_usps = ?"
+        params.append(state.upper())
+    sql += " ORDER BY e.event_date, e.kind, e.state_usps, g.name"
+    emit((dict(r) for r in conn.execute(sql, params)), fmt, EVENT_COLUMNS)
+
+
+@main.command()
+@db_option
+@format_option("text", "json", default="text")
+def stats(db: str | None, fmt: str) -> None:
+    """Current counts by model and state (as of the latest publication) and totals over time."""
+    from patchwork_atlas.registry.stats import collect
+
+    conn = open_db(db)
+    data = collect(conn)
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=1, ensure_ascii=False))
+        return
+    from patchwork_atlas.registry.stats import render_text
+
+    click.echo(render_text(data))

@@ -1,0 +1,619 @@
+"""Resolve an ICE-listed agency to its jurisdiction: level, state, county FIPS, municipality.
+
+The name is the main evidence (ICE's TYPE cell is often wrong: "Okeechobee Police Department"
+typed County); ICE's COUNTY cell is a second, independent witness. An answer is given without
+a review flag only when the evidence is exact and consistent; fuzzy matches, contradictions,
+same-named towns and names without a place are answered *and flagged* (`review_reason`), or
+left without a county. A manual table (geo/corrections.csv) overrides everything.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from patchwork_atlas.geo import reference as ref
+from patchwork_atlas.geo.reference import State, fold
+
+LEVELS = ("state", "county", "municipal", "other")
+
+
+@dataclass
+class Resolution:
+    level: str
+    state_fips: str | None
+    county_fips: list[str] = field(default_factory=list)
+    place: str | None = None
+    method: str = ""
+    confidence: float = 0.0
+    review_reason: str | None = None
+
+    def as_row(self) -> dict[str, object]:
+        return {
+            "level": self.level,
+            "state_fips": self.state_fips or "",
+            "county_fips": ";".join(self.county_fips),
+            "place": self.place or "",
+            "confidence": round(self.confidence, 2),
+            "review_reason": self.review_reason or "",
+        }
+
+
+# --- name cleaning ------------------------------------------------------------------------------
+
+_BLANK_CELLS = {"", "na", "n a", "none", "null", "nan", "tbd", "unknown", "0"}
+_COUNTY_WORDS = r"(?:county|conty|couny|countyy|cnty|co\.?|parish|borough|census area|municipio|municipality)"
+_TYPOS = [
+    (r"\bdepartent\b|\bdeparment\b|\bdepartement\b|\bdeparmtent\b", "department"),
+    (r"\bpolce\b", "police"),
+    (r"\bsherrif'?s?\b|\bsherif'?s\b", "sheriff's"),
+    (r"\bconstbales\b|\bconstables's\b", "constables"),
+]
+
+
+def clean_name(name: str | None) -> str:
+    """Spacing, quotes and ICE's recurring typos normalised; trailing ', PA' and '(Addendum)' dropped."""
+    s = " ".join(str(name or "").replace("’", "'").replace("‘", "'").replace("`", "'").split())
+    s = re.sub(r"\s*\((?:addendum|jem|wso|tfm)[^)]*\)", "", s, flags=re.I)
+    s = re.sub(r",\s*[A-Z]{2}$", "", s)
+    for pat, rep in _TYPOS:
+        s = re.sub(pat, rep, s, flags=re.I)
+    return s.strip(" ,;/")
+
+
+def _blank(cell: str | None) -> bool:
+    return cell is None or fold(cell) in _BLANK_CELLS or fold(cell).startswith("n a")
+
+
+def county_key(text: str) -> str:
+    """'St. Landry Parish' -> 'stlandry'; 'Richmond city' keeps 'city' (a distinct county)."""
+    s = fold(text)
+    s = re.sub(r"\bsaint\b", "st", s)
+    s = re.sub(r"\bsainte\b", "ste", s)
+    s = re.sub(r"\b(county|conty|couny|cnty|parish|borough|census area|municipio|municipality|city and borough)$", "", s)
+    return s.replace(" ", "")
+
+
+@lru_cache(maxsize=1)
+def _county_index() -> dict[str, dict[str, list[str]]]:
+    """state_fips -> county key -> [fips]."""
+    idx: dict[str, dict[str, list[str]]] = {}
+    for c in ref.counties():
+        idx.setdefault(c.state_fips, {}).setdefault(county_key(c.name), []).append(c.fips)
+    return idx
+
+
+def match_county(state_fips: str, text: str | None) -> tuple[list[str], str]:
+    """County FIPS for a county name in a state: (fips, 'exact'|'fuzzy'|'') ."""
+    if _blank(text):
+        return [], ""
+    key = county_key(str(text))
+    if not key:
+        return [], ""
+    idx = _county_index().get(state_fips, {})
+    if key in idx:
+        return idx[key], "exact"
+    if key.endswith("city") and key[:-4] in idx and state_fips not in ("51", "24", "29", "32"):
+        return idx[key[:-4]], "exact"
+    from rapidfuzz import fuzz, process
+
+    hits = process.extract(key, list(idx), scorer=fuzz.ratio, limit=2)
+    if hits and hits[0][1] >= 85 and (len(hits) == 1 or hits[0][1] - hits[1][1] >= 8):
+        return idx[hits[0][0]], "fuzzy"
+    return [], ""
+
+
+# --- places -------------------------------------------------------------------------------------
+
+
+def place_key(text: str) -> str:
+    s = fold(text)
+    s = re.sub(r"\b(saint|st)\b", "st", s)
+    s = re.sub(r"\b(fort|ft)\b", "fort", s)
+    s = re.sub(r"\b(mount|mt)\b", "mount", s)
+    return s.replace(" ", "")
+
+
+@dataclass
+class PlaceEvidence:
+    names: list[ref.PlaceRef]  # GeoNames places with this name in the state
+    zip_counties: Counter  # county -> number of ZIPs whose postal city has this name
+    fuzzy: bool = False
+    matched_name: str = ""
+
+    @property
+    def found(self) -> bool:
+        return bool(self.names) or bool(self.zip_counties)
+
+    def counties(self) -> set[str]:
+        out = {f for p in self.names for f in p.county_fips}
+        return out | set(self.zip_counties)
+
+
+@lru_cache(maxsize=1)
+def _place_index() -> dict[str, dict[str, list[ref.PlaceRef]]]:
+    idx: dict[str, dict[str, list[ref.PlaceRef]]] = {}
+    for st in ref.states():
+        d: dict[str, list[ref.PlaceRef]] = {}
+        for p in ref.places(st.usps):
+            d.setdefault(place_key(p.name), []).append(p)
+        idx[st.usps] = d
+    return idx
+
+
+@lru_cache(maxsize=1)
+def _postal_index() -> dict[str, dict[str, Counter]]:
+    idx: dict[str, dict[str, Counter]] = {}
+    for z in ref.zips().values():
+        if z.zip_type == "MILITARY" or not z.county_fips:
+            continue
+        d = idx.setdefault(z.state_usps, {})
+        d.setdefault(place_key(z.postal_city), Counter())[z.county_fips[0]] += 1
+    return idx
+
+
+def find_place(st: State, name: str, *, allow_fuzzy: bool = True) -> PlaceEvidence:
+    key = place_key(name)
+    names = list(_place_index().get(st.usps, {}).get(key, []))
+    zips = _postal_index().get(st.usps, {}).get(key, Counter())
+    ev = PlaceEvidence(names, Counter(zips), matched_name=name)
+    if ev.found or not allow_fuzzy or len(key) < 5:
+        return ev
+    from rapidfuzz import fuzz, process
+
+    keys = set(_place_index().get(st.usps, {})) | set(_postal_index().get(st.usps, {}))
+    hits = process.extract(key, list(keys), scorer=fuzz.ratio, limit=2)
+    if hits and hits[0][1] >= 88 and (len(hits) == 1 or hits[0][1] - hits[1][1] >= 5):
+        k = hits[0][0]
+        found = _place_index().get(st.usps, {}).get(k, [])
+        return PlaceEvidence(
+            list(found),
+            Counter(_postal_index().get(st.usps, {}).get(k, Counter())),
+            fuzzy=True,
+            matched_name=found[0].name if found else k,
+        )
+    return ev
+
+
+# --- classification -----------------------------------------------------------------------------
+
+_OTHER_PATTERNS = [
+    ("campus", r"\buniversity\b|\bcollege\b|\bboard of trustees\b|\bschool district\b|\bschools?\b police"),
+    ("airport/port", r"\bairport\b|\bport authority\b|\bseaport\b|\bharbor\b|\baviation\b"),
+    ("regional jail", r"\bregional jail\b|\bdistrict jail\b|\bjail authority\b|\bregional (?:detention|correction)"),
+    ("judicial district", r"\bjudicial\b|\bstate attorney\b|\bcircuit\b|\bdistrict attorney general\b"),
+    ("task force", r"\btask force\b|\bdrug enforcement\b|\bnarcotics unit\b"),
+    ("tribal", r"\btribe\b|\btribal\b|\bnation\b(?! ?al)|\breservation\b|\bpueblo\b|\brancheria\b"),
+    ("regional police", r"\bmetro(?:politan)? police authority\b|\bregional police\b"),
+    ("ward", r"^ward \d+\b"),
+]
+_STATE_WORDS = (
+    r"\bstate police\b|\bhighway patrol\b|\bstate patrol\b|\bnational guard\b|\bstate guard\b"
+    r"|\battorney general\b|\bdepartment of (?:public safety|corrections?|correctional services|justice"
+    r"|law enforcement|agriculture|revenue|transportation|financial services|environmental protection"
+    r"|homeland security|safety|wildlife|natural resources|fish|highway safety|military|lottery)"
+    r"|\bbureau of (?:investigation|narcotics|criminal)|\bdivision of (?:criminal investigation|law enforcement)"
+    r"|\bstate fire marshal\b|\bstate auditor\b|\bmilitary department\b|\bgaming control\b"
+    r"|\bconservation commission\b|\bagricultural law enforcement\b|\balcohol(?:ic beverages)? and tobacco\b"
+    r"|\blaw enforcement division\b|\bcrime information center\b|\bdept\.? of (?:public safety|justice|corrections)"
+)
+_MUNI_SUFFIX = re.compile(
+    r"\s*(?:police (?:services )?department|police dept\.?|police|pd|department of public safety|dps"
+    r"|public safety(?: department)?|division of public safety(?: and security)?"
+    r"|city marshal'?s office|marshal'?s office|marshals? office|marshal"
+    r"|(?:pa |pennsylvania )?state constables?(?:'s)? office|state constable|constables?(?:'s)? office|constable)$",
+    re.I,
+)
+_MUNI_PREFIX = re.compile(
+    r"^(?:the )?(?:city|town|village|borough|township|municipality) of\s+|^office of constable\s+|^constable\s+"
+    r"|^pennsylvania state constables?(?:'s)? office,?\s+|^[a-z]+ state constable(?:'s)? office,?\s+",
+    re.I,
+)
+_SHERIFF = re.compile(r"\bsheriff", re.I)
+# Consolidated city-counties whose sheriff is named for the city (facts of their charters).
+_CONSOLIDATED = {
+    ("FL", "jacksonville"): "12031",
+    ("TN", "nashville"): "47037",
+    ("KY", "louisville"): "21111",
+    ("KY", "lexington"): "21067",
+    ("IN", "indianapolis"): "18097",
+    ("GA", "athens"): "13059",
+    ("GA", "augusta"): "13245",
+    ("GA", "columbus"): "13215",
+    ("GA", "macon"): "13021",
+    ("NV", "carson city"): "32510",
+}
+_COUNTY_IN_NAME = re.compile(
+    r"(?:^|\bof |\b(?:the) )?([A-Z][\w.' -]*?)\s+(?:County|Parish|Conty|Couny|Cnty)\b"
+    r"|\bCounty of ([A-Z][\w.' -]+?)(?:\s*(?:/|,|$| Jail| Sheriff| Police))",
+)
+
+
+def _state_names(st: State) -> list[str]:
+    names = [fold(st.name)]
+    if st.usps == "MP":
+        names.append("cnmi")
+    return names
+
+
+def _mentions_state(st: State, name: str) -> bool:
+    f = fold(name)
+    return any(re.search(rf"\b{re.escape(n)}\b", f) for n in _state_names(st)) or bool(
+        re.match(rf"^{st.usps.lower()}\b", f)
+    )
+
+
+def _county_from_name(st: State, name: str) -> tuple[list[str], str, str]:
+    """(fips, how, county text) for '<X> County ...' / 'County of X' / '<X> Parish' names."""
+    for m in _COUNTY_IN_NAME.finditer(name):
+        text = (m.group(1) or m.group(2) or "").strip()
+        # keep the words just before 'County': 'Office of the State Attorney Pinal' -> try shorter tails
+        words = text.split()
+        for i in range(len(words)):
+            cand = " ".join(words[i:])
+            fips, how = match_county(st.fips, cand)
+            if fips and how == "exact":
+                return fips, how, cand
+        for i in range(max(0, len(words) - 3), len(words)):
+            cand = " ".join(words[i:])
+            fips, how = match_county(st.fips, cand)
+            if fips:
+                return fips, how, cand
+    return [], "", ""
+
+
+def _county_prefix(st: State, name: str) -> tuple[list[str], str]:
+    """'Miami Dade Corrections' -> Miami-Dade: the longest leading words that are a county name."""
+    words = clean_name(name).split()
+    idx = _county_index().get(st.fips, {})
+    for n in range(min(4, len(words)), 0, -1):
+        key = county_key(" ".join(words[:n]))
+        if key in idx and not key.endswith("city"):
+            return idx[key], " ".join(words[:n])
+    return [], ""
+
+
+def municipal_place_name(name: str) -> str:
+    """The place a municipal agency is named for: 'City of St. Cloud Police Department' -> 'St. Cloud'."""
+    s = clean_name(name)
+    s = re.split(r"\s*[,/]\s*", s)[0] if not _MUNI_PREFIX.match(s) else s
+    for _ in range(3):
+        s2 = _MUNI_PREFIX.sub("", s).strip()
+        s2 = _MUNI_SUFFIX.sub("", s2).strip(" ,")
+        if s2 == s:
+            break
+        s = s2
+    s = re.sub(r"\s+(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth) ward$", "", s, flags=re.I)
+    s = re.sub(r"\s+precinct \d+$", "", s, flags=re.I)
+    s = re.split(r",\s*", s)[-1] if s.lower().startswith(("pennsylvania state", "pa state")) else s
+    return s.strip(" ,")
+
+
+# --- corrections --------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def corrections() -> dict[tuple[str, str], dict[str, str]]:
+    """Manual overrides keyed on (USPS, folded agency name)."""
+    path = resources.files("patchwork_atlas.geo") / "corrections.csv"
+    out: dict[tuple[str, str], dict[str, str]] = {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(line for line in fh if not line.startswith("#")):
+            st = ref.state(row["state"])
+            if st is None:
+                continue
+            out[(st.usps, fold(clean_name(row["agency"])))] = row
+    return out
+
+
+def _from_correction(st: State, row: dict[str, str]) -> Resolution:
+    fips = [f.strip() for f in (row.get("county_fips") or "").split(";") if f.strip()]
+    return Resolution(
+        level=row["level"],
+        state_fips=st.fips,
+        county_fips=fips,
+        place=row.get("place") or None,
+        method="correction",
+        confidence=1.0,
+        review_reason=None,
+    )
+
+
+# --- the resolver -------------------------------------------------------------------------------
+
+
+def resolve(state: str | None, agency: str | None, type: str | None = None, county: str | None = None) -> Resolution:  # noqa: A002 - the column is called TYPE
+    """Jurisdiction of one agency record, from its state, name, ICE TYPE and COUNTY cells."""
+    st, score = ref.state_fuzzy(state)
+    name = clean_name(agency)
+    if st is None:
+        return Resolution("other", None, method="unresolved", confidence=0.0, review_reason=f"unknown_state: {state!r}")
+    res = _resolve_in_state(st, name, type, county)
+    if score < 100:
+        res.method = f"{res.method}+state_typo"
+        res.confidence = min(res.confidence, 0.95)
+    return res
+
+
+def _resolve_in_state(st: State, name: str, type_cell: str | None, county_cell: str | None) -> Resolution:
+    fixed = corrections().get((st.usps, fold(name)))
+    if fixed is not None:
+        return _from_correction(st, fixed)
+    if not name:
+        return Resolution("other", st.fips, method="unresolved", review_reason="no_agency_name")
+    cell_fips, cell_how = match_county(st.fips, county_cell)
+    tfold = fold(type_cell)
+    lname = name.lower()
+
+    for label, pat in _OTHER_PATTERNS:
+        if re.search(pat, lname):
+            return _resolve_other(st, name, label, cell_fips, cell_how, county_cell)
+
+    fips, how, text = _county_from_name(st, name)
+    township = re.search(r"\btownship\b|\btwp\b", lname)
+    pa_borough = st.usps in ("PA", "NJ") and re.search(r"\bborough\b", lname)
+    if fips and not township and not pa_borough and not re.search(r"\bcity of\b", lname):
+        return _county_result(st, fips, how, text, cell_fips, cell_how, county_cell, "county_name")
+
+    if _SHERIFF.search(name) and not township:
+        return _resolve_sheriff_without_county(st, name, cell_fips, cell_how, county_cell)
+
+    if _mentions_state(st, name) or re.search(_STATE_WORDS, lname):
+        if not township and not pa_borough and not re.search(r"\bcity of\b|\btown of\b", lname):
+            return Resolution("state", st.fips, [], None, "state_agency_name", 0.95, None)
+
+    muni = bool(_MUNI_SUFFIX.search(name) or _MUNI_PREFIX.match(name) or township or pa_borough)
+    if muni or tfold.startswith("mun"):
+        return _resolve_municipal(st, name, cell_fips, cell_how, county_cell)
+
+    pre, text = _county_prefix(st, name)
+    if pre and (tfold == "county" or not tfold):
+        return _county_result(st, pre, "exact", text, cell_fips, cell_how, county_cell, "county_prefix")
+    if tfold in ("state", "state agency"):
+        return Resolution("state", st.fips, [], None, "type_state", 0.8, "state_by_type_only: name has no state word")
+    if cell_fips:
+        return Resolution(
+            "other", st.fips, cell_fips, None, "county_cell", 0.6, "no_place_in_name: county from ICE's COUNTY cell only"
+        )
+    return Resolution("other", st.fips, [], None, "unresolved", 0.0, "no_place_in_name")
+
+
+def _county_result(
+    st: State,
+    fips: list[str],
+    how: str,
+    text: str,
+    cell_fips: list[str],
+    cell_how: str,
+    county_cell: str | None,
+    method: str,
+) -> Resolution:
+    if len(fips) > 1:
+        return Resolution("county", st.fips, fips, None, method, 0.5, f"ambiguous_county: {text!r}")
+    if cell_fips and cell_fips[0] != fips[0]:
+        return Resolution(
+            "county", st.fips, fips + cell_fips, None, f"{method}+county_cell_conflict", 0.5,
+            f"county_cell_contradicts_name: name says {text!r}, COUNTY cell says {county_cell!r}",
+        )
+    if how == "fuzzy":
+        if cell_fips and cell_how == "exact":
+            return Resolution("county", st.fips, fips, None, f"{method}_fuzzy+county_cell", 0.93, None)
+        return Resolution(
+            "county", st.fips, fips, None, f"{method}_fuzzy", 0.75,
+            f"fuzzy_county_name: {text!r} read as {ref.county(fips[0]).name if ref.county(fips[0]) else fips[0]}",
+        )
+    conf = 0.99 if cell_fips else 0.97
+    return Resolution("county", st.fips, fips, None, method + ("+county_cell" if cell_fips else ""), conf, None)
+
+
+def _resolve_sheriff_without_county(
+    st: State, name: str, cell_fips: list[str], cell_how: str, county_cell: str | None
+) -> Resolution:
+    base = re.split(r"\s+sheriff", name, flags=re.I)[0]
+    base = re.sub(r"^(?:the )?(?:city|town) of\s+", "", base, flags=re.I).strip()
+    key = fold(base)
+    if (st.usps, key) in _CONSOLIDATED:
+        f = _CONSOLIDATED[(st.usps, key)]
+        return Resolution("county", st.fips, [f], base, "consolidated_city_county", 0.97, None)
+    fips, how = match_county(st.fips, base)
+    if fips and how == "exact":
+        return _county_result(st, fips, how, base, cell_fips, cell_how, county_cell, "sheriff_county_name")
+    if cell_fips:
+        return Resolution(
+            "county", st.fips, cell_fips, None, "sheriff+county_cell", 0.7,
+            f"sheriff_without_county_name: county from COUNTY cell {county_cell!r}",
+        )
+    return Resolution("county", st.fips, [], None, "unresolved", 0.0, "sheriff_without_county_name")
+
+
+def _resolve_other(
+    st: State, name: str, label: str, cell_fips: list[str], cell_how: str, county_cell: str | None
+) -> Resolution:
+    fips, how, text = _county_from_name(st, name)
+    if fips and how == "exact":
+        out = fips + [f for f in cell_fips if f not in fips]
+        return Resolution("other", st.fips, out, None, f"{label}+county_name", 0.9, None)
+    if cell_fips and cell_how == "exact":
+        return Resolution("other", st.fips, cell_fips, None, f"{label}+county_cell", 0.85, None)
+    return Resolution(
+        "other", st.fips, fips or cell_fips, None, label, 0.3,
+        f"other_jurisdiction_unplaced: {label}; location not in the reference data",
+    )
+
+
+def _resolve_municipal(
+    st: State, name: str, cell_fips: list[str], cell_how: str, county_cell: str | None
+) -> Resolution:
+    pname = municipal_place_name(name)
+    if not pname:
+        return Resolution("municipal", st.fips, cell_fips, None, "unresolved", 0.0, "no_place_in_name")
+    township = re.search(r"\b(township|twp\.?)$", pname, flags=re.I)
+    if township:
+        pname = re.sub(r"\btwp\.?$", "Township", pname, flags=re.I)
+    # Independent cities (Virginia, Baltimore, St. Louis, Carson City) are county-equivalents.
+    ic, ic_how = match_county(st.fips, pname + " city")
+    if ic and ic_how == "exact" and ref.county(ic[0]) and ref.county(ic[0]).name.lower().endswith("city"):
+        return Resolution("municipal", st.fips, ic, pname, "independent_city", 0.98, None)
+
+    ev = find_place(st, pname, allow_fuzzy=not township)
+    if township or not (ev.zip_counties or any(p.county_fips for p in ev.names)):
+        if cell_fips and cell_how == "exact":
+            return Resolution("municipal", st.fips, cell_fips, pname, "county_cell", 0.85, None)
+        if cell_fips:
+            return Resolution(
+                "municipal", st.fips, cell_fips, pname, "county_cell_fuzzy", 0.6,
+                f"fuzzy_county_cell: {county_cell!r}; place {pname!r} not in the reference data",
+            )
+        return Resolution("municipal", st.fips, [], pname, "unresolved", 0.0, f"place_not_found: {pname!r}")
+
+    shown = ev.matched_name if ev.fuzzy else pname
+    geo_counties = [p.county_fips for p in ev.names if p.county_fips]
+    distinct = {c[0] for c in geo_counties}
+    all_counties = ev.counties()
+
+    if cell_fips:
+        cf = cell_fips[0]
+        if cf in all_counties:
+            extra = _secondary_counties(ev, cf)
+            conf = 0.97 if not ev.fuzzy and cell_how == "exact" else 0.88
+            return Resolution("municipal", st.fips, [cf, *extra], shown, "place+county_cell", conf, None)
+        # The COUNTY cell names a county the place is not known in.
+        best = _primary_from_places(ev)
+        return Resolution(
+            "municipal", st.fips, [cf] + ([best] if best and best != cf else []), shown,
+            "place+county_cell_conflict", 0.5,
+            f"county_cell_contradicts_place: {pname!r} is in {_names(all_counties)}, COUNTY cell says {county_cell!r}",
+        )
+
+    if ev.fuzzy:
+        best = _primary_from_places(ev)
+        return Resolution(
+            "municipal", st.fips, [best] if best else [], shown, "fuzzy_place", 0.6,
+            f"fuzzy_place_name: {pname!r} read as {shown!r}",
+        )
+    if len(distinct) > 1:
+        best = _primary_from_places(ev)
+        return Resolution(
+            "municipal", st.fips, [best] if best else [], shown, "ambiguous_place", 0.4,
+            f"ambiguous_place: {len(ev.names)} places named {pname!r} in {st.usps} ({_names(distinct)})",
+        )
+    if distinct:
+        primary = next(iter(distinct))
+        zip_only = set(ev.zip_counties) - {primary}
+        if zip_only and sum(ev.zip_counties[c] for c in zip_only) > ev.zip_counties.get(primary, 0):
+            return Resolution(
+                "municipal", st.fips, [primary, *sorted(zip_only)], shown, "place_point_vs_zip", 0.5,
+                f"place_county_uncertain: GeoNames point in {_names({primary})}, its ZIPs mostly in {_names(zip_only)}",
+            )
+        return Resolution("municipal", st.fips, [primary, *_secondary_counties(ev, primary)], shown, "place", 0.93, None)
+    # Only a postal city of that name.
+    if len(ev.zip_counties) == 1:
+        only = next(iter(ev.zip_counties))
+        return Resolution("municipal", st.fips, [only], shown, "postal_city", 0.85, None)
+    best = ev.zip_counties.most_common(1)[0][0]
+    return Resolution(
+        "municipal", st.fips, [best], shown, "postal_city_multi", 0.5,
+        f"ambiguous_place: postal city {pname!r} spans {_names(set(ev.zip_counties))}",
+    )
+
+
+def _primary_from_places(ev: PlaceEvidence) -> str | None:
+    ranked = sorted((p for p in ev.names if p.county_fips), key=lambda p: -p.population)
+    if ranked:
+        return ranked[0].county_fips[0]
+    if ev.zip_counties:
+        return ev.zip_counties.most_common(1)[0][0]
+    return None
+
+
+def _secondary_counties(ev: PlaceEvidence, primary: str) -> list[str]:
+    """Other counties where at least two ZIPs carry the place's name: a city spanning counties."""
+    return sorted(c for c, n in ev.zip_counties.items() if c != primary and n >= 2)
+
+
+def _names(fips: set[str] | list[str]) -> str:
+    out = []
+    for f in sorted(fips):
+        c = ref.county(f)
+        out.append(f"{c.name} ({f})" if c else f)
+    return ", ".join(out)
+
+
+# --- the registry side --------------------------------------------------------------------------
+
+
+def resolve_agencies(conn: sqlite3.Connection) -> int:
+    """Resolve every registry agency into agency_jurisdictions (inside the caller's transaction)."""
+    rows = conn.execute(
+        "SELECT agency_id, state_usps, state_fips, name, agency_type, county_cell FROM agencies"
+    ).fetchall()
+    out = []
+    for agency_id, usps, state_fips, name, atype, cell in rows:
+        res = resolve(usps or state_fips, name, atype, cell)
+        out.append(res)
+        res_id = agency_id
+        out[-1] = (res_id, res)
+    conn.execute("DELETE FROM agency_jurisdictions")
+    conn.execute("DELETE FROM agency_counties")
+    conn.executemany(
+        "INSERT INTO agency_jurisdictions(agency_id, level, state_fips, county_fips, county_fips_all,"
+        " place, method, confidence, review_reason) VALUES (?,?,?,?,?,?,?,?,?)",
+        [
+            (
+                aid, r.level, r.state_fips, r.county_fips[0] if r.county_fips else None,
+                ";".join(r.county_fips) or None, r.place, r.method, r.confidence, r.review_reason,
+            )
+            for aid, r in out
+        ],
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO agency_counties(agency_id, county_fips, rank) VALUES (?,?,?)",
+        [(aid, f, i) for aid, r in out for i, f in enumerate(r.county_fips)],
+    )
+    return len(out)
+
+
+def is_placed(level: str, county_fips: str | None, review_reason: str | None) -> bool:
+    """Placed in a county with no flag: the acceptance measure for county-or-smaller agencies."""
+    return level != "state" and bool(county_fips) and not review_reason
+
+
+def coverage_stats(conn: sqlite3.Connection) -> dict[str, object]:
+    """Share of county-or-smaller agencies placed in a county without a flag (latest list, all)."""
+    def summarize(where: str, params: tuple = ()) -> dict[str, object]:
+        rows = conn.execute(
+            "SELECT j.level, j.county_fips, j.review_reason FROM agency_jurisdictions j"
+            " JOIN agencies a ON a.agency_id = j.agency_id " + where,
+            params,
+        ).fetchall()
+        local = [r for r in rows if r[0] != "state"]
+        placed = sum(1 for r in local if is_placed(r[0], r[1], r[2]))
+        reasons = Counter((r[2] or "").split(":")[0] for r in rows if r[2])
+        return {
+            "agencies": len(rows),
+            "county_or_smaller": len(local),
+            "placed_unflagged": placed,
+            "placed_share": round(placed / len(local), 4) if local else None,
+            "by_level": dict(Counter(r[0] for r in rows)),
+            "review_reasons": dict(reasons),
+        }
+
+    latest = conn.execute(
+        "SELECT publication_id FROM publications WHERE list = 'participating' ORDER BY sort_key DESC LIMIT 1"
+    ).fetchone()
+    out: dict[str, object] = {"all": summarize("")}
+    if latest:
+        out["latest_participating"] = {
+            "publication_id": latest[0],
+            **summarize(
+                "WHERE a.agency_id IN (SELECT ag.agency_id FROM agreement_sightings s"
+                " JOIN agreements ag ON ag.agreement_id = s.agreement_id WHERE s.publication_id = ?)",
+                (latest[0],),
+            ),
+        }
+    return out

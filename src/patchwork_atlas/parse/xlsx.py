@@ -1,0 +1,166 @@
+"""Reading workbooks: cell values with python-calamine (fast, Rust), and what calamine does not
+expose — hyperlink targets and the workbook's own save time — straight from the OOXML parts."""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from python_calamine import CalamineWorkbook
+
+NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
+_HYPERLINK = re.compile(rb"<(?:\w+:)?hyperlink\s([^>]*?)/?>")
+_ATTR = re.compile(r'([\w:]+)="([^"]*)"')
+
+
+class NotAWorkbook(ValueError):
+    """The bytes are not a readable workbook (HTML page, truncated download, broken zip...)."""
+
+
+@dataclass
+class Sheet:
+    name: str
+    rows: list[list[Any]]
+    hyperlinks: dict[tuple[int, int], str] = field(default_factory=dict)  # (row0, col0) -> target
+
+
+@dataclass
+class Workbook:
+    sheets: list[Sheet]
+    saved_utc: str | None = None  # docProps/core.xml dcterms:modified
+    created_utc: str | None = None
+
+
+def sniff_kind(head: bytes) -> str:
+    """Classify raw bytes before parsing: 'xlsx' (zip), 'xls' (OLE2), 'json', 'pdf', 'html', 'other'."""
+    stripped = head.lstrip()
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if stripped[:1] in (b"{", b"["):
+        return "json"
+    if stripped[:15].lower().startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body")):
+        return "html"
+    return "other"
+
+
+def read_workbook(path: Path, *, with_hyperlinks: bool = True) -> Workbook:
+    path = Path(path)
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+    kind = sniff_kind(head)
+    if kind not in ("xlsx", "xls"):
+        raise NotAWorkbook(f"not a workbook (content looks like {kind})")
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        sheets = [Sheet(name, book.get_sheet_by_name(name).to_python()) for name in book.sheet_names]
+    except Exception as exc:  # calamine raises several error types for corrupt input
+        raise NotAWorkbook(f"unreadable workbook ({type(exc).__name__}: {str(exc)[:120]})") from exc
+    wb = Workbook(sheets)
+    if kind == "xlsx":
+        try:
+            with zipfile.ZipFile(path) as zf:
+                wb.saved_utc, wb.created_utc = _core_times(zf)
+                if with_hyperlinks:
+                    links = _hyperlinks(zf)
+                    for sheet in wb.sheets:
+                        sheet.hyperlinks = links.get(sheet.name, {})
+        except (zipfile.BadZipFile, KeyError, ET.ParseError) as exc:
+            raise NotAWorkbook(f"broken workbook container ({exc})") from exc
+    return wb
+
+
+def _core_times(zf: zipfile.ZipFile) -> tuple[str | None, str | None]:
+    try:
+        xml = zf.read("docProps/core.xml")
+    except KeyError:
+        return None, None
+    root = ET.fromstring(xml)
+    values = {}
+    for el in root:
+        tag = el.tag.rsplit("}", 1)[-1]
+        if tag in ("modified", "created") and el.text:
+            values[tag] = el.text.strip()
+    return values.get("modified"), values.get("created")
+
+
+def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    folder, name = posixpath.split(part)
+    rels_path = posixpath.join(folder, "_rels", name + ".rels")
+    try:
+        root = ET.fromstring(zf.read(rels_path))
+    except KeyError:
+        return {}
+    return {
+        r.get("Id"): (r.get("Target", ""), r.get("TargetMode", ""))
+        for r in root.iter(f"{NS_PKG_REL}Relationship")
+    }
+
+
+def _hyperlinks(zf: zipfile.ZipFile) -> dict[str, dict[tuple[int, int], str]]:
+    """Sheet name -> {(row0, col0): target}, from each worksheet's <hyperlinks> and its rels."""
+    workbook = ET.fromstring(zf.read("xl/workbook.xml"))
+    book_rels = _rels(zf, "xl/workbook.xml")
+    out: dict[str, dict[tuple[int, int], str]] = {}
+    sheets = workbook.find(f"{NS_MAIN}sheets")
+    for sheet in sheets if sheets is not None else []:
+        rid = sheet.get(f"{NS_REL}id")
+        target = book_rels.get(rid, ("", ""))[0]
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        try:
+            xml = zf.read(part)
+        except KeyError:
+            continue
+        start = xml.find(b"<hyperlinks")
+        if start < 0:
+            continue
+        end = xml.find(b"</hyperlinks>", start)
+        # Only the <hyperlinks> block is parsed: parsing whole sheets would triple read time.
+        block = xml[start : end + len(b"</hyperlinks>")] if end > 0 else xml[start:]
+        sheet_rels = _rels(zf, part)
+        links: dict[tuple[int, int], str] = {}
+        for attrs in _HYPERLINK.findall(block):
+            found = {k: html.unescape(v) for k, v in _ATTR.findall(attrs.decode("utf-8", "replace"))}
+            rel_id = next((v for k, v in found.items() if k.endswith(":id")), None)
+            link_target = sheet_rels.get(rel_id, ("", ""))[0] if rel_id else found.get("location", "")
+            if not link_target:
+                continue
+            for cell in _expand_ref(found.get("ref", "")):
+                links[cell] = link_target
+        out[sheet.get("name")] = links
+    return out
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1
+
+
+def _expand_ref(ref: str) -> list[tuple[int, int]]:
+    parts = ref.upper().split(":")
+    cells = []
+    for part in parts:
+        m = _CELL_REF.match(part.replace("$", ""))
+        if not m:
+            return []
+        cells.append((int(m.group(2)) - 1, _col_index(m.group(1))))
+    if len(cells) == 1:
+        return cells
+    (r0, c0), (r1, c1) = cells
+    if (r1 - r0 + 1) * (c1 - c0 + 1) > 100_000:  # a hostile ref must not explode memory
+        return [(r0, c0)]
+    return [(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)]

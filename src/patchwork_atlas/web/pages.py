@@ -1,0 +1,306 @@
+"""HTML pages. Each handler validates its path/query values, reads one snapshot, renders."""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from patchwork_atlas.api import queries as q
+from patchwork_atlas.web import charts, i18n, mapsvg, places
+from patchwork_atlas.web.database import Database
+from patchwork_atlas.web.render import page, safe_svg
+
+FIPS5 = re.compile(r"^\d{5}$")
+USPS = re.compile(r"^[A-Za-z]{2}$")
+ID = re.compile(r"^[a-z]{2,4}-[0-9a-f]{6,40}$")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+PAGE_SIZE = 50
+
+
+class Site:
+    def __init__(self, db: Database):
+        self.db = db
+        self._svg: dict[tuple, str] = {}
+        self._lock = threading.Lock()
+
+    # ---- helpers -------------------------------------------------------------------------
+
+    def not_found(self, request: Request, message: str | None = None) -> Response:
+        return page(request, "error.html", status=404, title=i18n.gettext("Page not found"),
+                    message=message or i18n.gettext("We could not find that page."))
+
+    def _fills(self, request: Request, status: dict[str, Any]) -> dict[str, mapsvg.Fill]:
+        prefix = request.state.prefix
+        fills = {}
+        for fips, info in status["counties"].items():
+            models = sorted(info["models"])
+            fills[fips] = mapsvg.Fill(
+                css=mapsvg.model_class(models),
+                label=", ".join(i18n.term("model", m) for m in models),
+                href=f"{prefix}/county/{fips}",
+            )
+        return fills
+
+    def map_svg(self, request: Request, conn, state_fips: str | None = None) -> str:
+        """The county map, cached per database state, language and scope."""
+        path = mapsvg.topojson_path()
+        if path is None:
+            return ""
+        key = (self.db.state(), request.state.lang, request.state.prefix, state_fips)
+        with self._lock:
+            if key in self._svg:
+                return self._svg[key]
+        status = q.county_status(conn)
+        geometry = (mapsvg.load_geometry(str(path)) if state_fips is None
+                    else mapsvg.load_geometry(str(path), 0.15, 1))
+        outlined = [fips for fips in status["statewide"]]
+        svg = mapsvg.render_svg(
+            geometry, self._fills(request, status),
+            title=i18n.gettext("Map of counties with active 287(g) agreements"),
+            description=i18n.gettext(
+                "Each county is coloured by the 287(g) models active there. The same figures are in the table below the map."
+            ),
+            default_href=f"{request.state.prefix}/county/{{fips}}",
+            state_fips=state_fips, outlined_states=outlined,
+        )
+        with self._lock:
+            if len(self._svg) > 64:
+                self._svg.clear()
+            self._svg[key] = svg
+        return svg
+
+    # ---- pages ---------------------------------------------------------------------------
+
+    def home(self, request: Request) -> Response:
+        with self.db.snapshot() as conn:
+            summary = q.summary(conn)
+            table = q.states_table(conn)
+            status = q.county_status(conn)
+            svg = self.map_svg(request, conn)
+        names = {s["usps"]: s for s in places.states()}
+        by_fips = {s["fips"]: s for s in names.values()}
+        for row in table:
+            row["name"] = names.get(row["state_usps"], {}).get("name", row["state_usps"])
+        statewide = sorted(
+            ({"state": by_fips.get(f, {"usps": f, "name": f}), "models": sorted(v["models"]),
+              "agencies": len(v["agencies"])} for f, v in status["statewide"].items()),
+            key=lambda r: r["state"]["name"],
+        )
+        return page(request, "home.html", summary=summary, states=table, statewide=statewide,
+                    map_svg=safe_svg(svg), n_counties=len(status["counties"]),
+                    legend=_legend(status))
+
+    def state(self, request: Request) -> Response:
+        code = request.path_params["usps"]
+        st = places.state(code) if USPS.match(code) else None
+        if st is None:
+            return self.not_found(request)
+        if code != st["usps"]:
+            return RedirectResponse(f"{request.state.prefix}/state/{st['usps']}", status_code=301)
+        with self.db.snapshot() as conn:
+            summary = q.summary(conn, st["usps"])
+            series = q.state_series(conn, st["usps"])
+            agreements, _ = q.agreements(conn, state=st["usps"], status="active", limit=2000)
+            pending, _ = q.applications(conn, state=st["usps"], status="pending", limit=2000)
+            svg = self.map_svg(request, conn, st["fips"])
+            law = _state_law(conn, st["fips"])
+            recent, _ = q.events(conn, state=st["usps"], limit=15)
+        labels = {m: i18n.term("model", m) for m in q.MODELS}
+        chart = charts.series_svg(series, labels=labels, title=i18n.gettext(
+            "Active 287(g) agreements by model over time, %(state)s") % {"state": st["name"]})
+        return page(request, "state.html", st=st, summary=summary, series=series,
+                    chart=safe_svg(chart), agreements=agreements, pending=pending,
+                    map_svg=safe_svg(svg), law=law, events=recent)
+
+    def county(self, request: Request) -> Response:
+        fips = request.path_params["fips"]
+        info = places.county(fips) if FIPS5.match(fips) else None
+        if info is None:
+            return self.not_found(request)
+        return self._profile(request, {"level": "county", "county_fips": fips, "state_fips": fips[:2],
+                                       "name": info["name"]}, info)
+
+    def _profile(self, request: Request, place: Any, info: dict[str, Any]) -> Response:
+        with self.db.snapshot() as conn:
+            report = places.report(conn, place) if place is not None else None
+            if report is None:
+                report = _fallback_report(conn, info)
+            fresh = q.freshness(conn)
+            county_events, _ = q.events(
+                conn, agency_ids=q.agencies_in_county(conn, info["fips"]), limit=25
+            ) if info.get("fips") else ([], 0)
+        return page(request, "profile.html", info=info, report=report, fresh=fresh,
+                    events=county_events)
+
+    def place(self, request: Request) -> Response:
+        """A municipality, found through the lookup (the place's own name in its state)."""
+        st = places.state(request.path_params["usps"])
+        name = request.path_params["name"].strip()
+        if st is None or not name or len(name) > 120:
+            return self.not_found(request)
+        found = places.locate(f"{name}, {st['usps']}")
+        if found is None:
+            return self.not_found(request)
+        county_fips = _first(found, "county_fips", "county_fips_list")
+        info = {"fips": county_fips, "name": _attr(found, "name") or name, "state_fips": st["fips"],
+                "state_usps": st["usps"], "state_name": st["name"], "level": "place"}
+        return self._profile(request, found, info)
+
+    def search(self, request: Request) -> Response:
+        text = (request.query_params.get("q") or "").strip()[:120]
+        if not text:
+            return RedirectResponse(request.state.prefix + "/", status_code=303)
+        target = _target(request.state.prefix, places.locate(text))
+        if target:
+            return RedirectResponse(target, status_code=303)
+        with self.db.snapshot() as conn:
+            agencies, total = q.agencies(conn, q=text, limit=50)
+        st = places.state(text) if len(text) <= 30 else None
+        return page(request, "search.html", query=text, agencies=agencies, total=total, st=st)
+
+    def agency(self, request: Request) -> Response:
+        agency_id = request.path_params["agency_id"]
+        if not ID.match(agency_id):
+            return self.not_found(request)
+        with self.db.snapshot() as conn:
+            found = q.agency(conn, agency_id)
+        if found is None:
+            return self.not_found(request)
+        st = places.state(found["state_usps"])
+        counties = [places.county(f) for f in _jurisdiction_counties(found)]
+        return page(request, "agency.html", agency=found, st=st, counties=[c for c in counties if c])
+
+    def agreement(self, request: Request) -> Response:
+        agreement_id = request.path_params["agreement_id"]
+        if not ID.match(agreement_id):
+            return self.not_found(request)
+        with self.db.snapshot() as conn:
+            found = q.agreement(conn, agreement_id)
+        if found is None:
+            return self.not_found(request)
+        return page(request, "agreement.html", agreement=found, st=places.state(found["state_usps"]))
+
+    def changes(self, request: Request) -> Response:
+        state = request.query_params.get("state") or None
+        kind = request.query_params.get("kind") or None
+        try:
+            page_no = max(1, min(10_000, int(request.query_params.get("page", "1"))))
+        except ValueError:
+            page_no = 1
+        st = places.state(state) if state and USPS.match(state) else None
+        if state and st is None:
+            state = None
+        if kind and kind not in EVENT_KINDS:
+            kind = None
+        with self.db.snapshot() as conn:
+            rows, total = q.events(conn, state=st["usps"] if st else None, kind=kind,
+                                   limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+            fresh = q.freshness(conn)
+        pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
+        params = {k: v for k, v in (("state", st["usps"] if st else None), ("kind", kind)) if v}
+        return page(request, "changes.html", events=rows, total=total, page_no=page_no, pages=pages,
+                    st=st, kind=kind, kinds=EVENT_KINDS, states=places.states(), params=params,
+                    fresh=fresh, page_query=lambda n: urlencode({**params, "page": n}))
+
+    def static_page(self, template: str):
+        def handler(request: Request) -> Response:
+            with self.db.snapshot() as conn:
+                fresh = q.freshness(conn)
+            return page(request, template, fresh=fresh)
+
+        return handler
+
+    def set_language(self, request: Request) -> Response:
+        lang = request.path_params["lang"]
+        nxt = request.query_params.get("next") or "/"
+        if lang not in i18n.LANGUAGES:
+            lang = i18n.DEFAULT_LANGUAGE
+        if not nxt.startswith("/") or nxt.startswith("//") or "\\" in nxt:
+            nxt = "/"
+        response = RedirectResponse(f"/{lang}{nxt}", status_code=303)
+        response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax", httponly=True)
+        return response
+
+
+EVENT_KINDS = (
+    "agreement_listed", "agreement_relisted", "agreement_removed", "agreement_superseded",
+    "signing_date_corrected", "moa_posted", "application_listed", "application_withdrawn",
+    "application_approved",
+)  # fmt: skip
+
+
+def _legend(status: dict[str, Any]) -> list[dict[str, Any]]:
+    """Legend rows for the combinations present on the map, with county counts."""
+    counts: dict[str, int] = {}
+    labels: dict[str, list[str]] = {}
+    for info in status["counties"].values():
+        css = mapsvg.model_class(info["models"])
+        counts[css] = counts.get(css, 0) + 1
+        labels[css] = [m for m in mapsvg.MODEL_ORDER if m in info["models"]] or sorted(info["models"])
+    order = ["m-jem", "m-tfm", "m-wso", "m-jem-tfm", "m-jem-wso", "m-tfm-wso", "m-jem-tfm-wso", "m-other"]
+    return [{"css": c, "models": labels[c], "count": counts[c]} for c in order if c in counts]
+
+
+def _state_law(conn, state_fips: str) -> list[dict[str, Any]] | None:
+    try:
+        from patchwork_atlas.knowledge.store import entries_for_place
+    except ImportError:
+        return None
+    if not q.has_table(conn, "knowledge_entries"):
+        return None
+    return entries_for_place(conn, state_fips)["state"]
+
+
+def _fallback_report(conn, info: dict[str, Any]) -> dict[str, Any]:
+    """Agreements and applications in a county, when the lookup stage is not installed."""
+    ids = q.agencies_in_county(conn, info["fips"]) if info.get("fips") else []
+    agreements = [a for i in ids for a in q.agreements(conn, agency_id=i, limit=500)[0]]
+    applications = [a for i in ids for a in q.applications(conn, agency_id=i, limit=500)[0]]
+    return {"agreements": agreements, "applications": applications}
+
+
+def _attr(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+def _first(obj: Any, *names: str) -> str | None:
+    for name in names:
+        value = _attr(obj, name)
+        if isinstance(value, list | tuple):
+            value = value[0] if value else None
+        if value:
+            return str(value)
+    return None
+
+
+def _target(prefix: str, place: Any) -> str | None:
+    """Where a lookup result lives on the site: a county profile, a place, or a state."""
+    if place is None:
+        return None
+    level = str(_attr(place, "level") or _attr(place, "kind") or "")
+    county_fips = _first(place, "county_fips", "county_fips_list")
+    usps = _attr(place, "state_usps")
+    name = _attr(place, "name") or _attr(place, "place")
+    if level in ("place", "municipal", "city") and usps and name:
+        from urllib.parse import quote
+
+        return f"{prefix}/place/{usps}/{quote(str(name), safe='')}"
+    if county_fips and FIPS5.match(county_fips):
+        return f"{prefix}/county/{county_fips}"
+    if level == "state" and usps:
+        return f"{prefix}/state/{usps}"
+    return None
+
+
+def _jurisdiction_counties(agency: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    for j in agency.get("jurisdictions", []):
+        for f in q._fips_list(j.get("county_fips_all")) or ([j["county_fips"]] if j.get("county_fips") else []):
+            if f not in out:
+                out.append(f)
+    return out

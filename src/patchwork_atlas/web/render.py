@@ -1,0 +1,87 @@
+"""Jinja2 environment (autoescape on) and the per-request template helpers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from patchwork_atlas.web import i18n
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    folder = str(resources.files("patchwork_atlas.web") / "templates")
+    env = Environment(
+        loader=FileSystemLoader(folder),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda s, **kw: i18n.gettext(s) % kw if kw else i18n.gettext(s),
+        lambda s, p, n, **kw: i18n.ngettext(s, p, n) % dict(kw, num=n),
+        newstyle=False,
+    )
+    env.globals.update(term=i18n.term, languages=i18n.LANGUAGES, language_names=i18n.LANGUAGE_NAMES)
+    env.filters.update(date=fmt_date, num=fmt_num, urlq=lambda v: quote(str(v), safe=""))
+    return env
+
+
+def fmt_date(value: Any, style: str = "medium") -> str:
+    """An ISO date in the reader's language; anything else shown as printed (never guessed)."""
+    if not value:
+        return i18n.gettext("unknown")
+    text = str(value)
+    try:
+        if "T" in text:
+            parsed: date = datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+        else:
+            parsed = date.fromisoformat(text[:10])
+    except ValueError:
+        return text
+    return format_date(parsed, format=style, locale=i18n.current_language.get())
+
+
+def fmt_num(value: Any) -> str:
+    if value is None:
+        return "–"
+    return format_decimal(value, locale=i18n.current_language.get())
+
+
+def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """Render a page in the request's language, with links that keep its language prefix."""
+    lang = request.state.lang
+    i18n.current_language.set(lang)
+    prefix = request.state.prefix
+    path = request.url.path
+    query = request.url.query
+
+    def url(target: str, **params: Any) -> str:
+        clean = {k: v for k, v in params.items() if v not in (None, "")}
+        return prefix + target + (("?" + urlencode(clean)) if clean else "")
+
+    def switch(to: str) -> str:
+        nxt = path + (("?" + query) if query else "")
+        return f"/lang/{to}?" + urlencode({"next": nxt})
+
+    html = environment().get_template(template).render(
+        lang=lang, url=url, switch=switch, path=path, request_query=query,
+        other_languages=[code for code in i18n.LANGUAGES if code != lang], **context,
+    )
+    return HTMLResponse(html, status_code=status)
+
+
+def safe_svg(svg: str) -> Markup:
+    """Mark SVG we drew ourselves (every data string in it already escaped) as safe."""
+    return Markup(svg)  # noqa: S704 - built by mapsvg/charts with html.escape on all text
