@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from patchwork_atlas import knowledge
 from patchwork_atlas.cli import main
 from patchwork_atlas.knowledge import reference
-from patchwork_atlas.knowledge.validate import check, read_files, summarize
+from patchwork_atlas.knowledge.validate import check, quote_words, read_files, summarize
 from patchwork_atlas.store import connect
 from patchwork_atlas.store.db import table_hashes
 
@@ -114,12 +114,16 @@ def test_every_effect_quote_is_short_and_sourced():
     for data in knowledge.load_entries():
         urls = {s["url"] for s in data["sources"]}
         for effect in data["effects"]:
-            assert len(effect["quote"].split()) <= 25, data["id"]
+            assert quote_words(effect["quote"]) <= 25, data["id"]
             assert effect["source_url"] in urls, data["id"]
             assert effect["pinpoint"].strip(), data["id"]
 
 
 # ---- the validator on faulty files ----------------------------------------------------------
+
+
+def test_quote_words_ignore_ellipses():
+    assert quote_words("the head . . . shall identify — funds") == 5
 
 
 def test_fixture_entry_is_valid(tmp_path):

@@ -1,1 +1,1 @@
-"""Read-only consumer: the JSON API."""
+"""The read-only JSON API (/api/v1) and the queries it shares with the web pages."""

@@ -122,6 +122,9 @@ def build() -> dict[str, int]:
 
     def place_county(lat: float, lon: float) -> str:
         inside = topo.counties_at(lat, lon)
+        if not inside:  # coastal points fall outside the simplified polygons: nearest ZIP within 8 km
+            near = _nearest_zip_county(lat, lon, tuple(zip_pts), zip_pts, max_km=8.0)
+            return near or ""
         out = []
         for f in inside:
             if f in SPLIT_2019:  # choose the 2020 successor by nearest ZIP of either part
@@ -167,12 +170,16 @@ def build() -> dict[str, int]:
     return {"counties": len(county_rows), "places": len(place_rows), "zips": len(zip_rows)}
 
 
-def _nearest_zip_county(lat: float, lon: float, options: tuple[str, ...], zip_pts: dict) -> str | None:
+def _nearest_zip_county(
+    lat: float, lon: float, options: tuple[str, ...], zip_pts: dict, max_km: float = float("inf")
+) -> str | None:
     from patchwork_atlas.geo.reference import distance_km
 
-    best, best_d = None, float("inf")
+    best, best_d = None, max_km
     for f in options:
         for zlat, zlon in zip_pts.get(f, []):
+            if abs(zlat - lat) > 1 or abs(zlon - lon) > 1.5:
+                continue
             d = distance_km(lat, lon, zlat, zlon)
             if d < best_d:
                 best, best_d = f, d

@@ -18,6 +18,7 @@ from functools import lru_cache
 from importlib import resources
 
 from patchwork_atlas.geo import reference as ref
+from patchwork_atlas.geo import topo
 from patchwork_atlas.geo.reference import State, fold
 
 LEVELS = ("state", "county", "municipal", "other")
@@ -53,6 +54,7 @@ _TYPOS = [
     (r"\bpolce\b", "police"),
     (r"\bsherrif'?s?\b|\bsherif'?s\b", "sheriff's"),
     (r"\bconstbales\b|\bconstables's\b", "constables"),
+    (r"\bcounry\b|\bcouty\b|\bcounty's\b", "County"),
 ]
 
 
@@ -98,6 +100,11 @@ def match_county(state_fips: str, text: str | None) -> tuple[list[str], str]:
     idx = _county_index().get(state_fips, {})
     if key in idx:
         return idx[key], "exact"
+    alt = county_key(re.sub(r"'s\b", "", str(text)))
+    if alt in idx:
+        return idx[alt], "exact"
+    if re.search(r"\bcounty\b", str(text), re.I) and key + "city" in idx and key not in idx:
+        return idx[key + "city"], "exact"  # 'Hopewell County' (VA): there is only Hopewell city
     if key.endswith("city") and key[:-4] in idx and state_fips not in ("51", "24", "29", "32"):
         return idx[key[:-4]], "exact"
     from rapidfuzz import fuzz, process
@@ -125,6 +132,7 @@ class PlaceEvidence:
     zip_counties: Counter  # county -> number of ZIPs whose postal city has this name
     fuzzy: bool = False
     matched_name: str = ""
+    alternate: bool = False
 
     @property
     def found(self) -> bool:
@@ -148,6 +156,7 @@ def _place_index() -> dict[str, dict[str, list[ref.PlaceRef]]]:
 
 @lru_cache(maxsize=1)
 def _postal_index() -> dict[str, dict[str, Counter]]:
+    """state -> postal city key -> ZIPs per county (the city each ZIP is named for)."""
     idx: dict[str, dict[str, Counter]] = {}
     for z in ref.zips().values():
         if z.zip_type == "MILITARY" or not z.county_fips:
@@ -157,12 +166,38 @@ def _postal_index() -> dict[str, dict[str, Counter]]:
     return idx
 
 
+@lru_cache(maxsize=1)
+def _secondary_index() -> dict[str, dict[str, tuple[list[ref.PlaceRef], Counter]]]:
+    """Weaker names: GeoNames alternate names and USPS 'acceptable' city names."""
+    idx: dict[str, dict[str, tuple[list[ref.PlaceRef], Counter]]] = {}
+    for st in ref.states():
+        d: dict[str, tuple[list[ref.PlaceRef], Counter]] = {}
+        for p in ref.places(st.usps):
+            for alt in p.alternate_names:
+                d.setdefault(place_key(alt), ([], Counter()))[0].append(p)
+        idx[st.usps] = d
+    for z in ref.zips().values():
+        if z.zip_type == "MILITARY" or not z.county_fips:
+            continue
+        d = idx.setdefault(z.state_usps, {})
+        for c in z.acceptable_cities:
+            d.setdefault(place_key(c), ([], Counter()))[1][z.county_fips[0]] += 1
+    return idx
+
+
 def find_place(st: State, name: str, *, allow_fuzzy: bool = True) -> PlaceEvidence:
+    """GeoNames places and postal cities named `name` in the state; then alternates; then fuzzy."""
     key = place_key(name)
     names = list(_place_index().get(st.usps, {}).get(key, []))
     zips = _postal_index().get(st.usps, {}).get(key, Counter())
     ev = PlaceEvidence(names, Counter(zips), matched_name=name)
-    if ev.found or not allow_fuzzy or len(key) < 5:
+    if ev.found or len(key) < 4:
+        return ev
+    alt_places, alt_zips = _secondary_index().get(st.usps, {}).get(key, ([], Counter()))
+    if alt_places or alt_zips:
+        shown = alt_places[0].name if len({p.name for p in alt_places}) == 1 else name
+        return PlaceEvidence(list(alt_places), Counter(alt_zips), alternate=True, matched_name=shown)
+    if not allow_fuzzy or len(key) < 5:
         return ev
     from rapidfuzz import fuzz, process
 
@@ -203,7 +238,7 @@ _STATE_WORDS = (
     r"|\blaw enforcement division\b|\bcrime information center\b|\bdept\.? of (?:public safety|justice|corrections)"
 )
 _MUNI_SUFFIX = re.compile(
-    r"\s*(?:police (?:services )?department|police dept\.?|police|pd|department of public safety|dps"
+    r"\s*(?:police (?:services )?department|police dept\.?|police|pd|(?:village |town |city )?department of public safety|dps"
     r"|public safety(?: department)?|division of public safety(?: and security)?"
     r"|city marshal'?s office|marshal'?s office|marshals? office|marshal"
     r"|(?:pa |pennsylvania )?state constables?(?:'s)? office|state constable|constables?(?:'s)? office|constable)$",
@@ -360,14 +395,28 @@ def _resolve_in_state(st: State, name: str, type_cell: str | None, county_cell: 
     if fips and not township and not pa_borough and not re.search(r"\bcity of\b", lname):
         return _county_result(st, fips, how, text, cell_fips, cell_how, county_cell, "county_name")
 
+    elsewhere = _county_in_other_states(st, name) if not fips else []
+    if elsewhere:
+        return _wrong_state(st, name, elsewhere)
     if _SHERIFF.search(name) and not township:
         return _resolve_sheriff_without_county(st, name, cell_fips, cell_how, county_cell)
 
+    muni = bool(_MUNI_SUFFIX.search(name) or _MUNI_PREFIX.match(name) or township or pa_borough)
+    statey = _mentions_state(st, name) or re.search(_STATE_WORDS, lname)
+    local_word = re.search(r"\b(?:village|town|city)\b", lname) and not _mentions_state(st, name)
+    if muni and statey and (local_word or _is_known_place(st, municipal_place_name(name))):
+        # 'Virginia Beach Police Department', 'Texas City Police Department': a city, not the state
+        return _resolve_municipal(st, name, cell_fips, cell_how, county_cell)
+    if re.search(r"\bconstable", lname) and re.search(r"\b(?:district|precinct|pct)\b", lname) and cell_fips:
+        # 'Tennessee State Constable 4th District' (COUNTY Polk): a county constable district
+        how = "constable_district+county_cell"
+        if cell_how == "exact":
+            return Resolution("county", st.fips, cell_fips, None, how, 0.85, None)
+        return Resolution("county", st.fips, cell_fips, None, how, 0.6, f"fuzzy_county_cell: {county_cell!r}")
     if _mentions_state(st, name) or re.search(_STATE_WORDS, lname):
         if not township and not pa_borough and not re.search(r"\bcity of\b|\btown of\b", lname):
             return Resolution("state", st.fips, [], None, "state_agency_name", 0.95, None)
 
-    muni = bool(_MUNI_SUFFIX.search(name) or _MUNI_PREFIX.match(name) or township or pa_borough)
     if muni or tfold.startswith("mun"):
         return _resolve_municipal(st, name, cell_fips, cell_how, county_cell)
 
@@ -411,6 +460,32 @@ def _county_result(
     return Resolution("county", st.fips, fips, None, method + ("+county_cell" if cell_fips else ""), conf, None)
 
 
+def _county_in_other_states(st: State, name: str) -> list[str]:
+    """'Kershaw County Sheriff's Office' listed under FLORIDA: the county exists only elsewhere."""
+    m = re.match(r"^([A-Z][\w.' -]*?)\s+(?:County|Parish)\b", name)
+    if not m:
+        return []
+    key = county_key(m.group(1))
+    if not key or key in _county_index().get(st.fips, {}):
+        return []
+    return [f for sf, d in _county_index().items() if sf != st.fips for f in d.get(key, [])]
+
+
+def _wrong_state(st: State, name: str, elsewhere: list[str]) -> Resolution:
+    where = _names(elsewhere)
+    if len(elsewhere) == 1:
+        other = ref.state(elsewhere[0][:2])
+        return Resolution(
+            "county", st.fips, [], None, "state_mismatch", 0.3,
+            f"state_mismatch: no such county in {st.usps}; the only county of that name is {where}"
+            f" ({other.usps if other else '?'})",
+        )
+    return Resolution(
+        "county", st.fips, [], None, "state_mismatch", 0.0,
+        f"state_mismatch: no such county in {st.usps}; counties of that name: {where}",
+    )
+
+
 def _resolve_sheriff_without_county(
     st: State, name: str, cell_fips: list[str], cell_how: str, county_cell: str | None
 ) -> Resolution:
@@ -423,6 +498,9 @@ def _resolve_sheriff_without_county(
     fips, how = match_county(st.fips, base)
     if fips and how == "exact":
         return _county_result(st, fips, how, base, cell_fips, cell_how, county_cell, "sheriff_county_name")
+    city, how = match_county(st.fips, re.sub(r"\s+city$", "", base, flags=re.I) + " city")
+    if city and how == "exact":  # Virginia's independent cities have their own sheriffs
+        return _county_result(st, city, how, base, cell_fips, cell_how, county_cell, "sheriff_independent_city")
     if cell_fips:
         return Resolution(
             "county", st.fips, cell_fips, None, "sheriff+county_cell", 0.7,
@@ -434,6 +512,9 @@ def _resolve_sheriff_without_county(
 def _resolve_other(
     st: State, name: str, label: str, cell_fips: list[str], cell_how: str, county_cell: str | None
 ) -> Resolution:
+    listed = _county_list_prefix(st, name)
+    if listed:  # 'Rappahannock, Shenandoah, Warren Regional Jail Authority'
+        return Resolution("other", st.fips, listed, None, f"{label}+county_list", 0.9, None)
     fips, how, text = _county_from_name(st, name)
     if fips and how == "exact":
         out = fips + [f for f in cell_fips if f not in fips]
@@ -444,6 +525,33 @@ def _resolve_other(
         "other", st.fips, fips or cell_fips, None, label, 0.3,
         f"other_jurisdiction_unplaced: {label}; location not in the reference data",
     )
+
+
+def _is_known_place(st: State, pname: str) -> bool:
+    if not pname or fold(pname) in _state_names(st) or len(pname.split()) > 4:
+        return False
+    ic, how = match_county(st.fips, pname + " city")
+    if how == "exact" and ic and ref.county(ic[0]).name.lower().endswith("city"):
+        return True
+    key = place_key(pname)
+    return key in _place_index().get(st.usps, {}) or key in _postal_index().get(st.usps, {})
+
+
+def _county_list_prefix(st: State, name: str) -> list[str]:
+    """Counties listed before 'Regional'/'District'/'Airport': all must be exact county names."""
+    m = re.match(r"^(.+?)\s+(?:regional|district|airport|jail)\b", name, flags=re.I)
+    if not m:
+        return []
+    parts = [p for p in re.split(r"\s*(?:,|/|&|\band\b)\s*|\s+(?=[A-Z])", m.group(1)) if p.strip()]
+    if len(parts) < 2:
+        return []
+    out: list[str] = []
+    for part in parts:
+        fips, how = match_county(st.fips, part)
+        if how != "exact" or len(fips) != 1:
+            return []
+        out.append(fips[0])
+    return out
 
 
 def _resolve_municipal(
@@ -461,6 +569,10 @@ def _resolve_municipal(
         return Resolution("municipal", st.fips, ic, pname, "independent_city", 0.98, None)
 
     ev = find_place(st, pname, allow_fuzzy=not township)
+    bare = re.sub(r"\s+(borough|village|town)$", "", pname, flags=re.I)
+    if not ev.found and bare != pname:  # 'Manheim Borough' is GeoNames' 'Manheim'
+        ev = find_place(st, bare, allow_fuzzy=False)
+        pname = bare if ev.found else pname
     if township or not (ev.zip_counties or any(p.county_fips for p in ev.names)):
         if cell_fips and cell_how == "exact":
             return Resolution("municipal", st.fips, cell_fips, pname, "county_cell", 0.85, None)
@@ -472,6 +584,13 @@ def _resolve_municipal(
         return Resolution("municipal", st.fips, [], pname, "unresolved", 0.0, f"place_not_found: {pname!r}")
 
     shown = ev.matched_name if ev.fuzzy else pname
+    if not cell_fips and not _blank(county_cell):
+        # 'Texarkana Police Department' under ARKANSAS with COUNTY 'Bowie County' (Texas): which one?
+        best = _primary_from_places(ev)
+        return Resolution(
+            "municipal", st.fips, [best] if best else [], shown, "place+unknown_county_cell", 0.5,
+            f"county_cell_not_in_state: COUNTY cell {county_cell!r} is not a county of {st.usps}",
+        )
     geo_counties = [p.county_fips for p in ev.names if p.county_fips]
     distinct = {c[0] for c in geo_counties}
     all_counties = ev.counties()
@@ -480,8 +599,12 @@ def _resolve_municipal(
         cf = cell_fips[0]
         if cf in all_counties:
             extra = _secondary_counties(ev, cf)
-            conf = 0.97 if not ev.fuzzy and cell_how == "exact" else 0.88
-            return Resolution("municipal", st.fips, [cf, *extra], shown, "place+county_cell", conf, None)
+            conf = 0.97 if not (ev.fuzzy or ev.alternate) and cell_how == "exact" else 0.88
+            method = "alternate_name+county_cell" if ev.alternate else "place+county_cell"
+            return Resolution("municipal", st.fips, [cf, *extra], shown, method, conf, None)
+        # A town on a county line: its point lies within a few km of the cell's county.
+        if cell_how == "exact" and any(topo.near_county(p.lat, p.lon, cf, 6.0) for p in ev.names):
+            return Resolution("municipal", st.fips, [cf], shown, "place_near_county_cell", 0.85, None)
         # The COUNTY cell names a county the place is not known in.
         best = _primary_from_places(ev)
         return Resolution(
@@ -510,7 +633,8 @@ def _resolve_municipal(
                 "municipal", st.fips, [primary, *sorted(zip_only)], shown, "place_point_vs_zip", 0.5,
                 f"place_county_uncertain: GeoNames point in {_names({primary})}, its ZIPs mostly in {_names(zip_only)}",
             )
-        return Resolution("municipal", st.fips, [primary, *_secondary_counties(ev, primary)], shown, "place", 0.93, None)
+        method, conf = ("alternate_name", 0.85) if ev.alternate else ("place", 0.93)
+        return Resolution("municipal", st.fips, [primary, *_secondary_counties(ev, primary)], shown, method, conf, None)
     # Only a postal city of that name.
     if len(ev.zip_counties) == 1:
         only = next(iter(ev.zip_counties))
@@ -532,8 +656,15 @@ def _primary_from_places(ev: PlaceEvidence) -> str | None:
 
 
 def _secondary_counties(ev: PlaceEvidence, primary: str) -> list[str]:
-    """Other counties where at least two ZIPs carry the place's name: a city spanning counties."""
-    return sorted(c for c, n in ev.zip_counties.items() if c != primary and n >= 2)
+    """Other counties holding at least two ZIPs named for the place and lying within 10 km of its
+    point: a city that spans a county line (Houston), not a postal area that sprawls (Orlando)."""
+    out = []
+    for c, n in sorted(ev.zip_counties.items()):
+        if c == primary or n < 2:
+            continue
+        if any(topo.near_county(p.lat, p.lon, c, 10.0) for p in ev.names):
+            out.append(c)
+    return out
 
 
 def _names(fips: set[str] | list[str]) -> str:

@@ -142,3 +142,27 @@ def counties_at(lat: float, lon: float) -> list[str]:
     """FIPS of the county polygons (2017 boundaries) containing the point; usually one."""
     cands = _grid().get((int(lon // 1), int(lat // 1)), ())
     return [s.fips for s in cands if s.contains(lon, lat)]
+
+
+@lru_cache(maxsize=1)
+def _by_fips() -> dict[str, Shape]:
+    return {s.fips: s for s in county_shapes()}
+
+
+def near_county(lat: float, lon: float, fips: str, km: float = 8.0) -> bool:
+    """Is the point inside, or within about `km` of, the county's polygon? (sampled rings)"""
+    import math
+
+    shape = _by_fips().get(fips)
+    if shape is None:
+        return False
+    if shape.contains(lon, lat):
+        return True
+    for r in (km / 4, km / 2, 3 * km / 4, km):
+        dlat = r / 111.2
+        dlon = r / (111.2 * max(0.2, math.cos(math.radians(lat))))
+        for i in range(16):
+            a = i * math.pi / 8
+            if shape.contains(lon + dlon * math.cos(a), lat + dlat * math.sin(a)):
+                return True
+    return False

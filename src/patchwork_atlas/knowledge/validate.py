@@ -305,18 +305,23 @@ def _check_dates(data: dict[str, Any], today: dt.date) -> Iterator[str]:
 
 def _check_effects(data: dict[str, Any]) -> Iterator[str]:
     urls = {s["url"] for s in data["sources"]}
-    pairs = Counter((e["tag"], e["pinpoint"].strip()) for e in data["effects"])
-    for (tag, pinpoint), n in pairs.items():
+    pairs = Counter((e["tag"], " ".join(e["quote"].split())) for e in data["effects"])
+    for (tag, _quote), n in pairs.items():
         if n > 1:
-            yield f"effect {tag} at {pinpoint!r} listed {n} times"
+            yield f"effect {tag} listed {n} times with the same quote"
     for i, effect in enumerate(data["effects"]):
-        words = len(effect["quote"].split())
+        words = quote_words(effect["quote"])
         if words > MAX_QUOTE_WORDS:
             yield f"effects.{i} ({effect['tag']}): quote has {words} words (max {MAX_QUOTE_WORDS})"
         if effect["source_url"] not in urls:
             yield f"effects.{i} ({effect['tag']}): source_url is not one of the entry's sources"
         if not effect["pinpoint"].strip():
             yield f"effects.{i} ({effect['tag']}): empty pinpoint"
+
+
+def quote_words(quote: str) -> int:
+    """Words in a quote; an ellipsis (". . .") or a dash is punctuation, not words."""
+    return sum(1 for token in quote.split() if any(ch.isalnum() for ch in token))
 
 
 def _check_sources(data: dict[str, Any]) -> Iterator[str]:
@@ -340,7 +345,8 @@ def summarize(entries: Iterable[Entry]) -> dict[str, Any]:
         for key in ("status", "verification", "kind"):
             by[key][str(e.data.get(key))] += 1
         by["group"][e.group] += 1
-    state_entries = [e for e in entries if _level(e) == "state"]
+    # states/ files only: a state court ruling cited in federal.yaml does not cover its state
+    state_entries = [e for e in entries if e.group == "state" and _level(e) == "state"]
     covered = {_state(e) for e in state_entries} & reference.target_state_fips()
     verified_primary = [
         e for e in state_entries if e.data.get("verification") == "verified" and has_primary(e.data)

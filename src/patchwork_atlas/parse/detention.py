@@ -311,7 +311,7 @@ def _read_table(kind: str, sheet: str, rows: list[list[str]], hi: int) -> Table:
     table = Table(kind, sheet, hi + 1, header, fields, adp_years=years)
     name_i = fields["name"]
     place_cols = [fields[k] for k in ("address", "city", "state", "zip") if k in fields]
-    aor = None
+    aor = next((r[0].strip() for r in reversed(rows[:hi]) if r and r[0].strip().endswith(" AOR")), None)
     for i in range(hi + 1, len(rows)):
         row = rows[i] + [""] * (len(header) - len(rows[i]))
         number = i + 1
@@ -330,6 +330,7 @@ def _read_table(kind: str, sheet: str, rows: list[list[str]], hi: int) -> Table:
             not name
             or re.match(r"^(\[\d+\]|\(\*\)|\*)", name)
             or not any(j in place_cols for j in others)
+            or (kind == "over72_list" and not row[fields["state"]].strip() and not row[fields["type_detailed"]].strip())
         )
         if is_note:
             note = note_from_cells(number, row)
@@ -381,14 +382,15 @@ def read_pdf_list(path: Path) -> Table:
         pages: list[int] = []
         for pno in range(len(pdf)):
             page = pdf[pno]
-            vx, y_lo, y_hi = _rules(page)
+            vx, y_lo, y_hi, hy = _rules(page)
             if len(vx) < 10:
                 continue  # a notes page, not the table
             chars = _chars(page)
             head_y = _label_baseline(chars, "DETLOC", vx[0], vx[1])
             if head_y is not None:
                 bounds = vx
-                header = _pdf_header(chars, vx, head_y, y_hi)
+                band_top = min([y for y in hy if y > head_y] or [y_hi])
+                header = _pdf_header(chars, vx, head_y, band_top)
                 title = _lines_above(chars, y_hi)
                 y_hi = head_y - 0.5
             elif bounds is None or abs(vx[0] - bounds[0]) > 2:
@@ -414,9 +416,11 @@ def read_pdf_list(path: Path) -> Table:
         pdf.close()
 
 
-def _rules(page: Any) -> tuple[list[float], float, float]:
-    """x of the vertical rules (thin filled rectangles) and the vertical extent they cover."""
+def _rules(page: Any) -> tuple[list[float], float, float, list[float]]:
+    """x of the vertical rules (thin filled rectangles), the vertical extent they cover, and
+    the y of the horizontal rules."""
     xs: list[float] = []
+    ys: list[float] = []
     lo, hi = float("inf"), float("-inf")
     for obj in page.get_objects():
         if obj.type != 2:  # FPDF_PAGEOBJ_PATH
@@ -425,7 +429,9 @@ def _rules(page: Any) -> tuple[list[float], float, float]:
         if x1 - x0 < 1.5 and y1 - y0 > 2:
             xs.append((x0 + x1) / 2)
             lo, hi = min(lo, y0), max(hi, y1)
-    return _dedup(xs), lo, hi
+        elif y1 - y0 < 1.5 and x1 - x0 > 100:
+            ys.append((y0 + y1) / 2)
+    return _dedup(xs), lo, hi, _dedup(ys)
 
 
 def _dedup(values: list[float], tol: float = 1.0) -> list[float]:
@@ -436,8 +442,9 @@ def _dedup(values: list[float], tol: float = 1.0) -> list[float]:
     return out
 
 
-def _chars(page: Any) -> list[tuple[float, float, str]]:
-    """(x centre, baseline y, character) for every printed character of the page."""
+def _chars(page: Any) -> list[tuple[float, float, str, int]]:
+    """(x centre, baseline y, character, text index) for every character of the page; the
+    text index keeps reading order (pdfium's generated spaces have no width of their own)."""
     import ctypes
 
     import pypdfium2.raw as raw
@@ -452,7 +459,7 @@ def _chars(page: Any) -> list[tuple[float, float, str]]:
             continue
         raw.FPDFText_GetCharOrigin(tp.raw, i, ctypes.byref(ox), ctypes.byref(oy))
         left, _bottom, right, _top = tp.get_charbox(i)
-        out.append(((left + right) / 2, round(oy.value, 1), ch))
+        out.append(((left + right) / 2, round(oy.value, 1), ch, i))
     return out
 
 
@@ -463,9 +470,9 @@ def _col(x: float, bounds: list[float]) -> int | None:
     return None
 
 
-def _lines(chars: list[tuple[float, float, str]], tol: float = 0.8) -> list[list[tuple[float, float, str]]]:
+def _lines(chars: list, tol: float = 0.8) -> list[list]:
     """Characters grouped by baseline, top line first."""
-    lines: list[list[tuple[float, float, str]]] = []
+    lines: list[list] = []
     for c in sorted(chars, key=lambda c: (-c[1], c[0])):
         if lines and abs(lines[-1][0][1] - c[1]) <= tol:
             lines[-1].append(c)
@@ -474,8 +481,8 @@ def _lines(chars: list[tuple[float, float, str]], tol: float = 0.8) -> list[list
     return lines
 
 
-def _text(chars: list[tuple[float, float, str]]) -> str:
-    return " ".join("".join(c[2] for c in sorted(chars)).split())
+def _text(chars: list) -> str:
+    return " ".join("".join(c[2] for c in sorted(chars, key=lambda c: c[3])).split())
 
 
 def _label_baseline(chars: list, label: str, x0: float, x1: float) -> float | None:

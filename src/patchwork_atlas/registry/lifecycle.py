@@ -254,7 +254,7 @@ def _walk_participating(pubs: list[Pub], rows_by_file, events: list[dict]) -> tu
                 gap = _days(old_key[2], key[2])
                 if gap is None or abs(gap) <= CORRECTION_DAYS:
                     old.signed = key[2]
-                    if gap is None or gap < 0:
+                    if gap is None:
                         old.review.append(f"signing date changed from {old_key[2]} to {key[2]}")
                     _event(events, pub, "signing_date_corrected", agency_id=key[0], state=state, model=key[1],
                            agreement_id=old.agreement_id, old=old_key[2], new=key[2], days=gap)

@@ -1,1 +1,1 @@
-"""Read-only consumer: the web atlas."""
+"""The web atlas: server-rendered pages in English and Spanish, feeds and downloads."""

@@ -93,7 +93,7 @@ class Site:
         )
         return page(request, "home.html", summary=summary, states=table, statewide=statewide,
                     map_svg=safe_svg(svg), n_counties=len(status["counties"]),
-                    legend=_legend(status))
+                    legend_items=_legend(status))
 
     def state(self, request: Request) -> Response:
         code = request.path_params["usps"]

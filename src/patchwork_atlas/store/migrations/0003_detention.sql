@@ -95,7 +95,8 @@ CREATE TABLE facilities (
   county_fips      TEXT,
   place_method     TEXT,               -- zip | zip+city | zip+listing_county | city | none
   county_check     TEXT,               -- agrees | disagrees | NULL (no 2015/2009/2017 county cell)
-  county_listed    TEXT,               -- the county a list printed for it
+  county_listed    TEXT,               -- the county a list printed for it (after corrections)
+  place_review     TEXT,               -- why the county is uncertain; NULL when ZIP, city and lists agree
   first_fy         INTEGER,
   last_fy          INTEGER,
   n_rows           INTEGER NOT NULL,

@@ -1,0 +1,143 @@
+"""Geography commands: `resolve` (agencies CSV -> jurisdictions), `lookup` (a place), `review`."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+
+import click
+
+from patchwork_atlas import config
+from patchwork_atlas.cli.app import EXIT_PARTIAL, EXIT_USAGE, db_option, emit, fail, format_option, main, open_db
+
+RESOLVE_COLUMNS = ["level", "state_fips", "county_fips", "place", "confidence", "review_reason"]
+
+
+@main.command()
+@click.argument("input_csv", type=click.Path(exists=True, dir_okay=False))
+@click.option("--output", "output", type=click.Path(dir_okay=False), default=None, help="Write here (default stdout).")
+def resolve(input_csv: str, output: str | None) -> None:
+    """Resolve agencies to jurisdictions. INPUT_CSV has columns state, agency, [type], [county].
+
+    No database is needed. Exit 3 when some rows could not be read (no state or agency).
+    """
+    from patchwork_atlas.cli.app import _csv_safe
+    from patchwork_atlas.geo.resolver import resolve as resolve_one
+
+    with open(input_csv, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        fields = [f for f in (reader.fieldnames or [])]
+        lower = {f.strip().lower(): f for f in fields}
+        if "state" not in lower or "agency" not in lower:
+            fail("the input needs columns 'state' and 'agency' (optional: 'type', 'county')", EXIT_USAGE)
+        rows = list(reader)
+    out_fields = fields + [c for c in RESOLVE_COLUMNS if c not in lower]
+    bad = 0
+    fh_out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
+    try:
+        writer = csv.DictWriter(fh_out, fieldnames=out_fields, lineterminator="\n", extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            get = lambda k: row.get(lower[k]) if k in lower else None  # noqa: E731
+            if not (get("state") or "").strip() or not (get("agency") or "").strip():
+                bad += 1
+            res = resolve_one(get("state"), get("agency"), get("type"), get("county"))
+            merged = dict(row)
+            merged.update(res.as_row())
+            writer.writerow({k: _csv_safe(v) for k, v in merged.items()})
+    finally:
+        if output:
+            fh_out.close()
+    if bad:
+        click.echo(f"patchwork: {bad} of {len(rows)} rows had no state or agency", err=True)
+        sys.exit(EXIT_PARTIAL)
+
+
+@main.command()
+@click.argument("query", required=False)
+@click.option("--lat", type=float, default=None, help="Latitude (with --lon).")
+@click.option("--lon", type=float, default=None, help="Longitude (with --lat).")
+@format_option("text", "json", default="text")
+@db_option
+def lookup(query: str | None, lat: float | None, lon: float | None, fmt: str, db: str | None) -> None:
+    """What covers a place: QUERY is a ZIP, "City, ST" or "County name, ST" (or --lat/--lon)."""
+    from patchwork_atlas.geo.lookup import AmbiguousPlace, locate, place_report
+
+    if (lat is None) != (lon is None):
+        fail("give both --lat and --lon", EXIT_USAGE)
+    if query is None and lat is None:
+        fail("give a QUERY (ZIP, 'City, ST', 'County name, ST') or --lat/--lon", EXIT_USAGE)
+    try:
+        place = locate(query, lat, lon)
+    except AmbiguousPlace as exc:
+        if fmt == "json":
+            click.echo(json.dumps({"error": str(exc), "candidates": exc.candidates}, ensure_ascii=False, indent=1))
+            sys.exit(1)
+        fail(str(exc))
+    except LookupError as exc:
+        fail(str(exc))
+    path = config.db_path(db)
+    if path.exists():
+        conn = open_db(db)
+        report = place_report(conn, place)
+    else:
+        report = {"place": place.to_dict(), "agreements": None, "applications": None,
+                  "note": f"no database at {path}: place only (run `patchwork ingest` for agreements)"}
+    if fmt == "json":
+        click.echo(json.dumps(report, ensure_ascii=False, indent=1, default=str))
+        return
+    click.echo(render_text(report))
+
+
+def render_text(report: dict) -> str:
+    """The report as plain text for a terminal."""
+    from patchwork_atlas.geo import reference as ref
+
+    p = report["place"]
+    lines = []
+    st = ref.state(p["state_fips"])
+    title = {"zip": f"ZIP {p['name']}", "coordinates": f"Point {p['name']}"}.get(p["kind"], p["name"])
+    lines.append(f"{title}, {st.name if st else p['state_usps']}")
+    counties = [ref.county(f) for f in p["county_fips"]]
+    label = "County" if len(counties) == 1 else "Counties"
+    lines.append(f"  {label}: " + "; ".join(f"{c.name} ({c.fips})" for c in counties if c))
+    muni = report.get("municipality") or p.get("municipality")
+    lines.append(f"  Municipality: {muni}" if muni else "  Municipality: not known from this query")
+    if p.get("note"):
+        lines.append(f"  Note: {p['note']}")
+    if report.get("note"):
+        lines.append(f"  {report['note']}")
+    agreements = report.get("agreements")
+    if agreements is not None:
+        active = [a for a in agreements if a["status"] == "active"]
+        lines.append(f"\n287(g) agreements covering it: {len(active)} active, {len(agreements) - len(active)} ended")
+        for a in agreements:
+            lines.append(
+                f"  [{a['status']}] {a['agency']} ({a['relation']}): {a['model']}, signed {a['signed_date'] or 'unknown'}"
+            )
+    apps = report.get("applications")
+    if apps is not None:
+        lines.append(f"\nPending 287(g) applications: {len(apps)}")
+        for a in apps:
+            lines.append(f"  {a['agency']} ({a['relation']}): {a['model']}, listed since {a['first_seen_date']}")
+    return "\n".join(lines)
+
+
+@main.command()
+@db_option
+@format_option("csv", "json", default="csv")
+@click.option("--all", "show_all", is_flag=True, help="Every resolved agency, not only the review queue.")
+def review(db: str | None, fmt: str, show_all: bool) -> None:
+    """The geography review queue: agencies whose jurisdiction a person should check."""
+    conn = open_db(db)
+    where = "" if show_all else "WHERE j.review_reason IS NOT NULL"
+    rows = conn.execute(
+        "SELECT a.agency_id, a.state_usps, a.name AS agency, a.agency_type, a.county_cell, j.level,"
+        " j.county_fips_all AS county_fips, j.place, j.method, j.confidence, j.review_reason"
+        f" FROM agency_jurisdictions j JOIN agencies a ON a.agency_id = j.agency_id {where}"
+        " ORDER BY a.state_usps, a.name"
+    ).fetchall()
+    cols = ["agency_id", "state_usps", "agency", "agency_type", "county_cell", "level", "county_fips",
+            "place", "method", "confidence", "review_reason"]
+    emit([dict(r) for r in rows], fmt, cols)

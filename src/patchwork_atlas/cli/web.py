@@ -1,0 +1,43 @@
+"""`patchwork serve`: the web atlas, JSON API, feeds and downloads on uvicorn."""
+
+from __future__ import annotations
+
+import click
+
+from patchwork_atlas import config
+from patchwork_atlas.cli.app import db_option, fail, main
+
+
+@main.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes (each opens the database read-only).")
+def serve(db: str | None, host: str, port: int, workers: int) -> None:
+    """Serve the atlas (pages, /api/v1, feeds, downloads) from the database, read-only.
+
+    Keeps serving while `patchwork ingest` writes to the same file (SQLite WAL): pages
+    change as soon as an ingest commits. Logs no requests, queries or addresses.
+    """
+    import os
+
+    import uvicorn
+
+    path = config.db_path(db)
+    if not path.exists():
+        fail(f"no database at {path}; run `patchwork ingest` first or pass --db")
+    os.environ[config.DB_ENV] = str(path.resolve())
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"Patchwork is serving {path} at http://{shown}:{port}/  (Ctrl-C to stop)", err=True)
+    uvicorn.run(
+        "patchwork_atlas.web.asgi:app" if workers > 1 else _app(),
+        host=host, port=port, workers=workers, access_log=False, log_level="warning",
+        server_header=False, proxy_headers=False, lifespan="off",
+    )
+
+
+def _app():  # type: ignore[no-untyped-def]
+    from patchwork_atlas.web.app import create_app
+
+    return create_app()

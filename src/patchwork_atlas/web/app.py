@@ -1,0 +1,76 @@
+"""The ASGI application: pages, API, feeds, downloads and static files, behind `Front`."""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from patchwork_atlas import config
+from patchwork_atlas.api.v1 import API
+from patchwork_atlas.web.database import LRU, Database
+from patchwork_atlas.web.downloads import Downloads
+from patchwork_atlas.web.feeds import Feeds
+from patchwork_atlas.web.front import Front
+from patchwork_atlas.web.pages import Site
+
+GET = ["GET", "HEAD"]
+
+
+def create_app(db_path: str | os.PathLike | None = None, data_dir: str | os.PathLike | None = None,
+               cache: bool = True) -> Front:
+    """Build the site for one database file (opened read-only, per thread)."""
+    db = Database(config.db_path(db_path))
+    site, api, feeds = Site(db), API(db), Feeds(db)
+    downloads = Downloads(db, Path(config.data_dir(data_dir)))
+    static = str(resources.files("patchwork_atlas.web") / "static")
+    routes = [
+        Route("/", site.home, methods=GET),
+        Route("/search", site.search, methods=GET),
+        Route("/state/{usps}", site.state, methods=GET),
+        Route("/county/{fips}", site.county, methods=GET),
+        Route("/place/{usps}/{name}", site.place, methods=GET),
+        Route("/agency/{agency_id}", site.agency, methods=GET),
+        Route("/agreement/{agreement_id}", site.agreement, methods=GET),
+        Route("/changes", site.changes, methods=GET),
+        Route("/glossary", site.static_page("glossary.html"), methods=GET),
+        Route("/methodology", site.static_page("methodology.html"), methods=GET),
+        Route("/downloads", site.static_page("downloads.html"), methods=GET),
+        Route("/api", site.static_page("api.html"), methods=GET),
+        Route("/lang/{lang}", site.set_language, methods=GET),
+        Route("/feeds/events.atom", feeds.national, methods=GET),
+        Route("/feeds/state/{usps}.atom", feeds.state, methods=GET),
+        Route("/feeds/county/{fips}.atom", feeds.county, methods=GET),
+        Route("/downloads/patchwork.sqlite", downloads.snapshot, methods=GET),
+        Route("/downloads/raw/{sha256}", downloads.raw, methods=GET),
+        Route("/downloads/counties.geojson", downloads.geojson, methods=GET),
+        Route("/downloads/{name}.{fmt}", downloads.table, methods=GET),
+        Route("/healthz", lambda r: PlainTextResponse("ok"), methods=GET),
+        *api.routes(),
+        Mount("/static", StaticFiles(directory=static), name="static"),
+    ]
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": {"status": 404, "message": "not found"}}, status_code=404)
+        return site.not_found(request)
+
+    async def method_not_allowed(request: Request, exc: Exception) -> Response:
+        return PlainTextResponse("read-only: GET and HEAD only", status_code=405,
+                                 headers={"allow": "GET, HEAD"})
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        # Never a stack trace to the client; nothing about the request is logged.
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": {"status": 500, "message": "internal error"}}, status_code=500)
+        return PlainTextResponse("Internal error. Please try again later.", status_code=500)
+
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: method_not_allowed,
+                                                       500: server_error})
+    return Front(app, db, LRU() if cache else LRU(max_items=0))

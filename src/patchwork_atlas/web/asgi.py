@@ -1,0 +1,8 @@
+"""Module-level app for multi-worker servers: `uvicorn patchwork_atlas.web.asgi:app`.
+
+Reads the database path from PATCHWORK_DB (set by `patchwork serve`).
+"""
+
+from patchwork_atlas.web.app import create_app
+
+app = create_app()

@@ -1,0 +1,154 @@
+"""Bulk downloads: CSV/JSON tables, county GeoJSON, a consistent SQLite snapshot, raw files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import sqlite3
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+
+from patchwork_atlas.api import queries as q
+from patchwork_atlas.api.v1 import dumps
+from patchwork_atlas.web.database import Database
+
+TABLES = {
+    "agreements": q.AGREEMENT_COLUMNS,
+    "agencies": (*q.AGENCY_COLUMNS, "active_models"),
+    "events": q.EVENT_COLUMNS,
+    "applications": q.APPLICATION_COLUMNS,
+}
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+BIG = 1_000_000
+
+
+def _csv_cell(value: Any) -> Any:
+    """Neutralise spreadsheet formula injection; lists and objects as JSON."""
+    if isinstance(value, list | dict):
+        value = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def rows_for(conn: sqlite3.Connection, table: str) -> list[dict[str, Any]]:
+    if table == "agreements":
+        return q.agreements(conn, limit=BIG)[0]
+    if table == "agencies":
+        return q.agencies(conn, limit=BIG)[0]
+    if table == "events":
+        return q.events(conn, limit=BIG)[0]
+    return q.applications(conn, limit=BIG)[0]
+
+
+class Downloads:
+    def __init__(self, db: Database, data_dir: Path):
+        self.db = db
+        self.data_dir = Path(data_dir).resolve()
+        self._snapshot: tuple[str, Path] | None = None
+        self._lock = threading.Lock()
+
+    def table(self, request: Request) -> Response:
+        name, fmt = request.path_params["name"], request.path_params["fmt"]
+        if name not in TABLES or fmt not in ("csv", "json"):
+            return Response("not found", status_code=404, media_type="text/plain")
+        with self.db.snapshot() as conn:
+            rows = rows_for(conn, name)
+        headers = {"content-disposition": f'attachment; filename="patchwork-{name}.{fmt}"'}
+        if fmt == "json":
+            return Response(dumps(rows), media_type="application/json", headers=headers)
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(TABLES[name]), extrasaction="ignore",
+                                lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _csv_cell(v) for k, v in row.items()})
+        return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+
+    def geojson(self, request: Request) -> Response:
+        from patchwork_atlas.web import mapsvg
+
+        path = mapsvg.topojson_path()
+        if path is None:
+            return Response("not found", status_code=404, media_type="text/plain")
+        unprojected = path.with_name("counties-10m.json")
+        with self.db.snapshot() as conn:
+            status = q.county_status(conn)
+        features = []
+        for fips, name, geometry in county_geometries(str(unprojected)):
+            info = status["counties"].get(fips, {"models": set(), "agencies": set()})
+            features.append({"type": "Feature", "id": fips, "geometry": geometry, "properties": {
+                "fips": fips, "name": name, "active_models": sorted(info["models"]),
+                "agencies": sorted(info["agencies"]),
+                "statewide_models": sorted(status["statewide"].get(fips[:2], {}).get("models", ())),
+            }})
+        body = dumps({"type": "FeatureCollection", "features": features})
+        return Response(body, media_type="application/geo+json",
+                        headers={"content-disposition": 'attachment; filename="patchwork-counties.geojson"'})
+
+    def snapshot(self, request: Request) -> Response:
+        """A consistent copy made with SQLite's backup API, once per database state."""
+        state = self.db.state()
+        with self._lock:
+            if self._snapshot is None or self._snapshot[0] != state or not self._snapshot[1].exists():
+                if self._snapshot is not None:
+                    self._snapshot[1].unlink(missing_ok=True)
+                fd, tmp = tempfile.mkstemp(prefix="patchwork-snapshot-", suffix=".sqlite")
+                os.close(fd)
+                dest = sqlite3.connect(tmp)
+                try:
+                    self.db.conn().backup(dest)
+                    dest.execute("PRAGMA journal_mode=DELETE")
+                finally:
+                    dest.close()
+                self._snapshot = (state, Path(tmp))
+            path = self._snapshot[1]
+        return FileResponse(path, media_type="application/vnd.sqlite3", filename="patchwork.sqlite",
+                            headers={"cache-control": "no-store"})
+
+    def raw(self, request: Request) -> Response:
+        sha = request.path_params["sha256"].lower()
+        if not SHA256.match(sha):
+            return Response("not found", status_code=404, media_type="text/plain")
+        with self.db.snapshot() as conn:
+            found = q.raw_file(conn, sha)
+        if found is None:
+            return Response("not found", status_code=404, media_type="text/plain")
+        path = (self.data_dir / found["archive_path"]).resolve()
+        if not path.is_relative_to(self.data_dir) or not path.is_file():
+            return Response("not found", status_code=404, media_type="text/plain")
+        name = re.sub(r"[^A-Za-z0-9._-]", "_", found["file_name"] or f"{sha}.bin")[:120]
+        return FileResponse(path, filename=name, media_type="application/octet-stream",
+                            headers={"cache-control": "public, max-age=31536000, immutable"})
+
+
+def county_geometries(path: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """Counties as GeoJSON geometries (lon/lat), decoded once from the us-atlas TopoJSON."""
+    if path not in _GEOMETRY_CACHE:
+        from patchwork_atlas.web.mapsvg import _ring, decode_arcs
+
+        topo = json.loads(Path(path).read_text(encoding="utf-8"))
+        arcs = [[(round(x, 5), round(y, 5)) for x, y in a] for a in decode_arcs(topo)]
+        out = []
+        for g in topo["objects"]["counties"]["geometries"]:
+            if g.get("type") == "Polygon":
+                geometry = {"type": "Polygon", "coordinates": [_ring(arcs, r) for r in g["arcs"]]}
+            elif g.get("type") == "MultiPolygon":
+                geometry = {"type": "MultiPolygon",
+                            "coordinates": [[_ring(arcs, r) for r in poly] for poly in g["arcs"]]}
+            else:
+                continue
+            out.append((str(g["id"]), (g.get("properties") or {}).get("name", ""), geometry))
+        _GEOMETRY_CACHE[path] = out
+    return _GEOMETRY_CACHE[path]
+
+
+_GEOMETRY_CACHE: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}

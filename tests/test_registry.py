@@ -1,0 +1,225 @@
+"""The 287(g) registry on the real ICE publications in ../shared (issue 2 acceptance)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from collections import Counter
+
+import pytest
+from python_calamine import CalamineWorkbook
+
+from patchwork_atlas.registry import lifecycle
+from patchwork_atlas.registry.normalize import normalize_model, normalize_state
+from patchwork_atlas.store import connect, table_hashes
+
+
+@pytest.fixture(scope="module")
+def db(ingested_db) -> sqlite3.Connection:
+    conn = sqlite3.connect(ingested_db)
+    conn.row_factory = sqlite3.Row
+    yield conn
+    conn.close()
+
+
+@pytest.fixture(scope="module")
+def manifest(shared_data) -> list[dict[str, str]]:
+    with open(shared_data / "ice-287g" / "manifest.csv", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_every_shared_file_is_ingested(db, manifest):
+    stored = {r[0] for r in db.execute("SELECT sha256 FROM raw_files WHERE family = 'ice287g'")}
+    assert len(manifest) == 1117
+    assert {m["sha256"] for m in manifest} <= stored
+
+
+def test_rows_stored_equal_data_rows_for_every_file(db):
+    mismatches = db.execute(
+        "SELECT f.sha256, f.n_data_rows, count(r.row_number) AS stored FROM publication_files f"
+        " LEFT JOIN sheet_rows r ON r.sha256 = f.sha256 AND r.sheet = f.sheet"
+        " GROUP BY f.sha256 HAVING stored != f.n_data_rows"
+    ).fetchall()
+    assert mismatches == []
+    assert db.execute("SELECT count(*) FROM publications WHERE n_rows_stored != n_data_rows").fetchone()[0] == 0
+
+
+def test_every_row_traces_to_file_and_row(db):
+    orphan = db.execute(
+        "SELECT count(*) FROM sheet_rows r LEFT JOIN raw_files f USING (sha256) WHERE f.sha256 IS NULL"
+    ).fetchone()[0]
+    assert orphan == 0
+    assert db.execute("SELECT min(row_number) FROM sheet_rows").fetchone()[0] == 2  # row 1 is the header
+
+
+def _direct_count(path) -> Counter:
+    """Count a sheet straight from the workbook, independently of the parser."""
+    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    header = [str(c).strip().upper() for c in sheet[0]]
+    s, m = header.index("STATE"), header.index("SUPPORT TYPE")
+    counts: Counter = Counter()
+    for row in sheet[1:]:
+        if not any(str(c).strip() for c in row):
+            continue
+        counts[(normalize_state(row[s])[0], normalize_model(row[m])[0])] += 1
+    return counts
+
+
+def test_latest_participating_counts_equal_a_direct_count(db, shared_data, ingested_db):
+    from patchwork_atlas.registry.stats import collect
+
+    conn = connect(ingested_db)
+    latest = collect(conn)["latest_participating"]
+    origin = db.execute(
+        "SELECT s.origin FROM publications p JOIN file_sightings s ON s.sha256 = p.canonical_sha256"
+        " WHERE p.publication_id = ?", (latest["publication_id"],)
+    ).fetchone()[0]
+    direct = _direct_count(origin)
+    from_stats = Counter({(st, m): n for st, models in latest["by_state"].items() for m, n in models.items()})
+    assert from_stats == direct
+    assert latest["rows"] == sum(direct.values())
+
+
+def _pub_of(db, file_name: str) -> sqlite3.Row:
+    return db.execute(
+        "SELECT p.* FROM publications p JOIN publication_files f USING (publication_id)"
+        " JOIN file_sightings s ON s.sha256 = f.sha256 WHERE s.file_name = ?", (file_name,)
+    ).fetchone()
+
+
+def test_partial_list_without_signed_column_is_suspect_and_causes_no_mass_changes(db):
+    pub = _pub_of(db, "participatingAgencies09222025pm.xlsx")
+    assert pub["n_data_rows"] == 42 and pub["n_rows_stored"] == 42
+    assert pub["suspect"] == 1 and "SIGNED" in pub["suspect_reason"]
+    assert db.execute("SELECT count(*) FROM events WHERE publication_id = ?", (pub["publication_id"],)).fetchone()[0] == 0
+    around = db.execute(
+        "SELECT count(*) FROM events WHERE kind IN ('agreement_removed', 'agreement_relisted')"
+        " AND event_date BETWEEN '2025-09-21' AND '2025-09-24'"
+    ).fetchone()[0]
+    assert around < 10
+
+
+def test_signing_year_5025_is_kept_flagged_and_corrected_by_table(db):
+    rows = db.execute(
+        "SELECT signed_raw, signed_date, flags FROM sheet_rows WHERE signed_raw = '5025-07-07'"
+    ).fetchall()
+    assert len(rows) == 10
+    assert all(r["signed_date"] == "2025-07-07" and "signed_date_corrected" in r["flags"] for r in rows)
+    agreement = db.execute(
+        "SELECT a.* FROM agreements a JOIN agencies g USING (agency_id)"
+        " WHERE g.name LIKE 'Grundy County Sheriff%' AND g.state_usps = 'TN' AND a.model = 'WSO'"
+    ).fetchall()
+    assert len(agreement) == 1 and agreement[0]["signed_date"] == "2025-07-07"
+    kinds = {r[0] for r in db.execute("SELECT kind FROM events WHERE agreement_id = ?", (agreement[0]["agreement_id"],))}
+    assert "agreement_removed" not in kinds and "signing_date_corrected" not in kinds
+
+
+def test_unreadable_file_name_date_is_dated_by_the_workbook(db):
+    pub = _pub_of(db, "participatingAgencies090022025am.xlsx")
+    assert pub["published_date"] == "2025-09-02"
+    assert pub["date_rule"] == "workbook_saved"
+    f = db.execute("SELECT name_date_note FROM publication_files f JOIN file_sightings s USING (sha256)"
+                   " WHERE s.file_name = 'participatingAgencies090022025am.xlsx'").fetchone()
+    assert "090022025" in f[0]
+
+
+@pytest.mark.parametrize("name,date", [
+    ("participatingAgencies01052025pm.xlsx", "2026-01-05"),
+    ("participatingAgencies01062025pm.xlsx", "2026-01-06"),
+    ("participatingAgencies01092025pm.xlsx", "2026-01-09"),
+    ("pendingAgencies01052025pm.xlsx", "2026-01-05"),
+])
+def test_january_2026_lists_named_2025_are_dated_2026(db, name, date):
+    """A list identical to an earlier one joins that publication, so its date is the earliest."""
+    pub = _pub_of(db, name)
+    assert "2026-01-01" <= pub["published_date"] <= date
+    claim = db.execute("SELECT f.name_date FROM publication_files f JOIN file_sightings s USING (sha256)"
+                       " WHERE s.file_name = ?", (name,)).fetchone()[0]
+    assert claim.startswith("2025-01")  # ICE's claim is kept beside the date we use
+
+
+def test_empty_pending_list_is_a_valid_publication(db):
+    pub = _pub_of(db, "pendingAgencies11062025pm.xlsx")
+    assert pub["n_data_rows"] == 0 and pub["suspect"] == 0
+    withdrawn_or_approved = db.execute(
+        "SELECT count(*) FROM applications WHERE ended_date = ?", (pub["published_date"],)
+    ).fetchone()[0]
+    assert withdrawn_or_approved >= 0  # the queue emptying is recorded, not an error
+
+
+def test_web_archive_prefixes_are_removed_and_captures_merge(db):
+    row = db.execute(
+        "SELECT moa_raw, moa_url FROM sheet_rows WHERE moa_raw LIKE 'https://web.archive.org/web/%' LIMIT 1"
+    ).fetchone()
+    assert row["moa_url"].startswith("https://www.ice.gov/")
+    assert "web.archive.org" not in row["moa_url"]
+    assert db.execute(
+        "SELECT count(*) FROM sheet_rows WHERE moa_url LIKE '%web.archive.org%' OR moa_url LIKE '%safelinks%'"
+    ).fetchone()[0] == 0
+    biggest = db.execute(
+        "SELECT count(*) FROM publication_files GROUP BY publication_id ORDER BY 1 DESC LIMIT 1"
+    ).fetchone()[0]
+    assert biggest > 10  # many captures of one unchanged page are one publication
+
+
+def test_signing_date_corrected_by_a_few_days(db):
+    # Kerr County (TX) JEM: printed 2025-05-06, then 2025-05-02 in the list of 2025-06-27.
+    ev = db.execute(
+        "SELECT e.* FROM events e JOIN agencies g USING (agency_id) WHERE e.kind = 'signing_date_corrected'"
+        " AND g.name LIKE 'Kerr County Sheriff%' AND e.model = 'JEM'"
+    ).fetchone()
+    detail = json.loads(ev["detail"])
+    assert (detail["old"], detail["new"], detail["days"]) == ("2025-05-06", "2025-05-02", -4)
+    n = db.execute("SELECT count(*) FROM agreements WHERE agreement_id = ?", (ev["agreement_id"],)).fetchone()[0]
+    assert n == 1
+
+
+def _keys(db, publication_id: str) -> set[tuple]:
+    return {
+        (r[0], r[1], r[2])
+        for r in db.execute(
+            "SELECT r.agency_id, r.model, coalesce(r.signed_date, 'raw:' || r.signed_raw) FROM sheet_rows r"
+            " JOIN publications p ON p.canonical_sha256 = r.sha256 WHERE p.publication_id = ?"
+            " AND r.agency_id IS NOT NULL AND r.model IS NOT NULL",
+            (publication_id,),
+        )
+    }
+
+
+def test_events_agree_with_a_diff_of_consecutive_lists(db):
+    """Between every pair of consecutive non-suspect participating lists, additions and removals
+    on the normalized key (agency_id, model, signing date) are exactly the events recorded."""
+    pubs = [r[0] for r in db.execute(
+        "SELECT publication_id FROM publications WHERE list = 'participating' AND suspect = 0 ORDER BY sort_key"
+    )]
+    assert len(pubs) > 100
+    for before, after in zip(pubs, pubs[1:], strict=False):
+        old, new = _keys(db, before), _keys(db, after)
+        kinds = Counter(r[0] for r in db.execute("SELECT kind FROM events WHERE publication_id = ?", (after,)))
+        added = kinds["agreement_listed"] + kinds["agreement_relisted"] + kinds["signing_date_corrected"]
+        removed = kinds["agreement_removed"] + kinds["agreement_superseded"] + kinds["signing_date_corrected"]
+        assert (added, removed) == (len(new - old), len(old - new)), after
+
+
+def test_status_agrees_with_latest_list(db):
+    latest = db.execute(
+        "SELECT publication_id FROM publications WHERE list = 'participating' AND suspect = 0 ORDER BY sort_key DESC LIMIT 1"
+    ).fetchone()[0]
+    active = db.execute("SELECT count(*) FROM agreements WHERE status = 'active'").fetchone()[0]
+    assert active == len(_keys(db, latest))
+
+
+def test_derivation_is_deterministic(ingested_db, tmp_path):
+    copy = tmp_path / "copy.sqlite"
+    src = sqlite3.connect(ingested_db)
+    dst = sqlite3.connect(copy)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    conn = connect(copy)
+    before = table_hashes(conn)
+    conn.execute("BEGIN")
+    lifecycle.rebuild(conn)
+    conn.execute("COMMIT")
+    assert table_hashes(conn) == before
