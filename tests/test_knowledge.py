@@ -64,7 +64,9 @@ def _travis() -> str:
 def _write(root: Path, name: str, *entries: dict) -> Path:
     path = root / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump({"entries": list(entries)}, allow_unicode=True), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump({"entries": list(entries)}, allow_unicode=True), encoding="utf-8"
+    )
     return root
 
 
@@ -146,7 +148,10 @@ def test_fixture_entry_is_valid(tmp_path):
         ({"dates__enacted": "2017-02-30"}, "not a real date"),
         ({"dates__ended": "2020-01-01"}, "ended is set but status is in_force"),
         ({"last_reviewed": "2099-01-01"}, "in the future"),
-        ({"sources__0__accessed": "2026-11-28", "last_reviewed": "2026-11-27"}, "after last_reviewed"),
+        (
+            {"sources__0__accessed": "2026-11-28", "last_reviewed": "2026-11-27"},
+            "after last_reviewed",
+        ),
         ({"jurisdiction__state_fips": "06"}, "does not match the file's state"),
         ({"jurisdiction__state_fips": "99"}, "unknown state FIPS"),
         ({"id": "ca-test-entry"}, "start with 'tx-'"),
@@ -169,18 +174,35 @@ def test_none_found_needs_searched_and_no_effects(tmp_path):
 
 def test_county_and_municipal_fips_are_checked(tmp_path):
     travis = _travis()
-    county = _variant(id="tx-county", jurisdiction={"level": "county", "state_fips": TX, "county_fips": travis})
+    county = _variant(
+        id="tx-county", jurisdiction={"level": "county", "state_fips": TX, "county_fips": travis}
+    )
     city = _variant(
         id="tx-city",
-        jurisdiction={"level": "municipal", "state_fips": TX, "county_fips": travis, "place": "Austin"},
+        jurisdiction={
+            "level": "municipal",
+            "state_fips": TX,
+            "county_fips": travis,
+            "place": "Austin",
+        },
     )
     assert _problems(tmp_path, "local/tx.yaml", county, city) == []
-    bad = _variant(id="tx-bad", jurisdiction={"level": "county", "state_fips": TX, "county_fips": TX + "999"})
+    bad = _variant(
+        id="tx-bad", jurisdiction={"level": "county", "state_fips": TX, "county_fips": TX + "999"}
+    )
     assert any("unknown county FIPS" in p for p in _problems(tmp_path / "b", "local/tx.yaml", bad))
-    elsewhere = _variant(id="tx-far", jurisdiction={"level": "county", "state_fips": TX, "county_fips": "06037"})
-    assert any("is not in state" in p for p in _problems(tmp_path / "c", "local/tx.yaml", elsewhere))
-    no_place = _variant(id="tx-np", jurisdiction={"level": "municipal", "state_fips": TX, "county_fips": travis})
-    assert any("schema: jurisdiction" in p for p in _problems(tmp_path / "d", "local/tx.yaml", no_place))
+    elsewhere = _variant(
+        id="tx-far", jurisdiction={"level": "county", "state_fips": TX, "county_fips": "06037"}
+    )
+    assert any(
+        "is not in state" in p for p in _problems(tmp_path / "c", "local/tx.yaml", elsewhere)
+    )
+    no_place = _variant(
+        id="tx-np", jurisdiction={"level": "municipal", "state_fips": TX, "county_fips": travis}
+    )
+    assert any(
+        "schema: jurisdiction" in p for p in _problems(tmp_path / "d", "local/tx.yaml", no_place)
+    )
 
 
 def test_wrong_file_and_level(tmp_path):
@@ -188,7 +210,10 @@ def test_wrong_file_and_level(tmp_path):
         tmp_path, "states/tx.yaml",
         _variant(jurisdiction={"level": "county", "state_fips": TX, "county_fips": _travis()}),
     ))  # fmt: skip
-    assert any("holds federal entries" in p for p in _problems(tmp_path / "f", "federal.yaml", _variant(id="us-x")))
+    assert any(
+        "holds federal entries" in p
+        for p in _problems(tmp_path / "f", "federal.yaml", _variant(id="us-x"))
+    )
     assert any("not a state" in p for p in _problems(tmp_path / "g", "states/zz.yaml", _BASE))
 
 
@@ -234,7 +259,9 @@ def test_invalid_entries_are_not_loaded(tmp_path):
     conn = _db(tmp_path)
     result = knowledge.load_into(conn, root=root)
     assert result == {"changed": True, "entries": 1, "skipped": 1}
-    assert [r[0] for r in conn.execute("SELECT entry_id FROM knowledge_entries")] == ["tx-test-entry"]
+    assert [r[0] for r in conn.execute("SELECT entry_id FROM knowledge_entries")] == [
+        "tx-test-entry"
+    ]
 
 
 def test_entries_for_place(tmp_path):
@@ -257,8 +284,14 @@ def test_entries_for_place(tmp_path):
     city = knowledge.entries_for_place(conn, TX, [travis], "City of Austin")
     assert {e["id"] for e in city["local"]} == {"tx-county", "tx-city"}
     entry = county["state"][0]
-    assert entry["sources"][0]["primary"] is True and entry["effects"][0]["tag"] == "bars_sanctuary_policies"
-    assert entry["provenance"] == {"file": "knowledge/data/states/tx.yaml", "line": entry["provenance"]["line"]}
+    assert (
+        entry["sources"][0]["primary"] is True
+        and entry["effects"][0]["tag"] == "bars_sanctuary_policies"
+    )
+    assert entry["provenance"] == {
+        "file": "knowledge/data/states/tx.yaml",
+        "line": entry["provenance"]["line"],
+    }
     assert entry["as_of"] == "2026-11-27"
     nowhere = knowledge.knowledge_for_place(conn, {"state_fips": "06", "county_fips": "06037"})
     assert nowhere["state"] == [] and set(nowhere["gaps"]) == {"state", "local"}
@@ -301,12 +334,45 @@ def test_city_spanning_counties_is_found_from_each(tmp_path):
     found = knowledge.entries_for_place(conn, ny, [brooklyn])["local"]
     assert [e["id"] for e in found] == ["ny-city"]
     assert found[0]["jurisdiction"]["other_county_fips"] == [brooklyn]
-    bad = _variant(id="ny-bad", jurisdiction={**city["jurisdiction"], "other_county_fips": ["06037"]})
-    assert any("is not in state" in p.message for p in check(read_files(_write(tmp_path / "b", "local/ny.yaml", bad))))
+    bad = _variant(
+        id="ny-bad", jurisdiction={**city["jurisdiction"], "other_county_fips": ["06037"]}
+    )
+    assert any(
+        "is not in state" in p.message
+        for p in check(read_files(_write(tmp_path / "b", "local/ny.yaml", bad)))
+    )
 
 
 def test_framework_may_hold_a_state_court_ruling(tmp_path):
-    ruling = _variant(id="us-state-ruling", kind="court_ruling", status="decided", dates={"decided": "2017-07-24"})
+    ruling = _variant(
+        id="us-state-ruling", kind="court_ruling", status="decided", dates={"decided": "2017-07-24"}
+    )
     assert _problems(tmp_path, "federal.yaml", ruling) == []
     statute = _variant(id="us-state-statute")
     assert any("federal entries" in p for p in _problems(tmp_path / "s", "federal.yaml", statute))
+
+
+def test_lookup_place_adapter_reads_geo_places(tmp_path):
+    """The geo lookup's Place (kind 'place', name, county_fips list) selects the city's entries."""
+    from patchwork_atlas.geo.lookup import Place
+
+    travis = _travis()
+    root = tmp_path / "kb"
+    _write(root, "states/tx.yaml", _BASE)
+    _write(
+        root, "local/tx.yaml",
+        _variant(id="tx-city", jurisdiction={"level": "municipal", "state_fips": TX, "county_fips": travis, "place": "Austin"}),
+        _variant(id="tx-other", jurisdiction={"level": "municipal", "state_fips": TX, "county_fips": travis, "place": "Pflugerville"}),
+    )  # fmt: skip
+    conn = _db(tmp_path)
+    knowledge.load_into(conn, root=root)
+    city = Place(kind="place", name="Austin", state_usps="TX", state_fips=TX, county_fips=[travis])
+    found = knowledge.knowledge_for_place(conn, city)
+    assert [e["id"] for e in found["local"]] == ["tx-city"] and found["gaps"] == {}
+    county = Place(
+        kind="county", name="Travis County", state_usps="TX", state_fips=TX, county_fips=[travis]
+    )
+    assert {e["id"] for e in knowledge.knowledge_for_place(conn, county)["local"]} == {
+        "tx-city",
+        "tx-other",
+    }

@@ -111,7 +111,18 @@ def ingest_files(
         with transaction(conn):
             family.derive(conn)
             conn.execute("DELETE FROM meta WHERE key = ?", (_dirty_key(name),))
+    with transaction(conn):
+        _load_knowledge(conn)
     return report
+
+
+def _load_knowledge(conn: sqlite3.Connection) -> None:
+    """The law and policy files ship with the package; (re)load them when they changed."""
+    try:
+        from patchwork_atlas.knowledge import load_into
+    except ImportError:
+        return
+    load_into(conn)
 
 
 def _ingest_one(conn: sqlite3.Connection, archive: Archive, raw: RawFile, fams: list[Family]) -> FileOutcome:

@@ -204,29 +204,29 @@ class API:
                                       "series": q.state_series(conn, st["usps"])}})
         if not re.fullmatch(r"\d{5}", fips):
             raise BadRequest("FIPS must be 2 digits (state) or 5 digits (county)")
-        info = places.county(fips)
-        if info is None:
+        place = places.county_place(fips)
+        if place is None:
             raise NotFound("no such county FIPS code")
         with self.db.snapshot() as conn:
-            report = places.report(conn, {"level": "county", "county_fips": fips,
-                                          "state_fips": fips[:2], "name": info["name"]})
-            if report is None:
-                from patchwork_atlas.web.pages import _fallback_report
-
-                report = _fallback_report(conn, info)
+            report = places.report(conn, place)
             fresh = q.freshness(conn)
-        return JSON({"data": {"level": "county", **info, "report": report, "as_of": fresh}})
+        return JSON({"data": {"level": "county", "fips": fips, "report": report, "as_of": fresh}})
 
     def lookup(self, request: Request) -> Response:
         p = params(request, ("q",))
         if "q" not in p:
-            raise BadRequest("parameter 'q' is required (a ZIP code, place, county or agency)")
-        place = places.locate(p["q"])
+            raise BadRequest("parameter 'q' is required (a ZIP code, 'City, ST' or 'County, ST')")
+        try:
+            place = places.locate(p["q"])
+        except places.Ambiguous as exc:
+            return JSON({"error": {"status": 300, "message": str(exc)}, "candidates": exc.candidates},
+                        status_code=300)
         if place is None:
             raise NotFound("no place matches that query")
         with self.db.snapshot() as conn:
             report = places.report(conn, place)
-        return JSON({"data": {"place": _plain(place), "report": report}})
+            fresh = q.freshness(conn)
+        return JSON({"data": {"report": report, "as_of": fresh}})
 
     def events(self, request: Request) -> Response:
         p = params(request, ("state", "kind", "agency_id", "county", "since", "until", "limit", "offset"))
@@ -245,16 +245,6 @@ class API:
         with self.db.snapshot() as conn:
             rows, total = q.publications(conn, list_name=p.get("list"), limit=limit, offset=offset)
         return listing(request, rows, total, limit, offset)
-
-
-def _plain(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return obj
-    from dataclasses import asdict, is_dataclass
-
-    if is_dataclass(obj) and not isinstance(obj, type):
-        return asdict(obj)
-    return getattr(obj, "__dict__", str(obj))
 
 
 def _error(status: int, message: str) -> JSON:

@@ -32,16 +32,13 @@ def facilities_cmd(state: str | None, county: str | None, year: int | None, fmt:
     if year is not None and year < 100:
         year += 2000
     conn = open_db(db)
-    where, args = [], []
-    if state:
-        where.append("state_usps = ?")
-        args.append(state.upper())
-    if county:
-        where.append("county_fips = ?")
-        args.append(county)
-    sql = "SELECT * FROM facilities" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY state_usps, name"
+    st = state.upper() if state else None
     out = []
-    for r in conn.execute(sql, args):
+    for r in conn.execute(
+        "SELECT * FROM facilities WHERE (? IS NULL OR state_usps = ?) AND (? IS NULL OR county_fips = ?)"
+        " ORDER BY state_usps, name",
+        (st, st, county, county),
+    ):
         s = facility_summary(conn, r)
         trend = [t for t in s.pop("adp_trend") if year is None or t["fiscal_year"] == year]
         if year is not None and not trend:

@@ -100,7 +100,10 @@ def list_cmd(state: str | None, tag: str | None, unverified: bool, fmt: str) -> 
             continue
         if unverified and d.get("verification") == "verified":
             continue
-        row = {k: d.get(k) for k in ("id", "kind", "status", "verification", "citation", "title", "last_reviewed")}
+        row = {
+            k: d.get(k)
+            for k in ("id", "kind", "status", "verification", "citation", "title", "last_reviewed")
+        }
         row.update({k: j.get(k) for k in ("level", "state_fips", "county_fips", "place")})
         row["effects"] = " ".join(t for t in tags if t)
         row["file"] = f"{e.file}:{e.line}"
@@ -118,7 +121,9 @@ def show_cmd(entry_id: str) -> None:
 
     for e in read_files().entries:
         if e.id == entry_id:
-            click.echo(json.dumps({**e.data, "file": f"{e.file}:{e.line}"}, ensure_ascii=False, indent=1))
+            click.echo(
+                json.dumps({**e.data, "file": f"{e.file}:{e.line}"}, ensure_ascii=False, indent=1)
+            )
             return
     fail(f"no knowledge entry {entry_id!r}")
 
@@ -134,6 +139,8 @@ def load_cmd(db: str | None, force: bool) -> None:
     result = load_into(conn, force=force)
     conn.close()
     state = "loaded" if result["changed"] else "unchanged"
-    click.echo(f"knowledge: {state}, {result['entries']} entries, {result['skipped']} skipped (invalid)")
+    click.echo(
+        f"knowledge: {state}, {result['entries']} entries, {result['skipped']} skipped (invalid)"
+    )
     if result["skipped"]:
         raise SystemExit(3)

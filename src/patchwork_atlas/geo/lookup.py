@@ -107,13 +107,17 @@ def _by_zip(z: str) -> Place:
         notes.append(f"this ZIP spans several counties ({_county_names(info.county_fips)}); the first is USPS's")
     if info.zip_type in ("PO BOX", "UNIQUE"):
         notes.append(f"a {info.zip_type} ZIP: its point is the post office or the organization, not an area")
+    cities = [ref.county(f) for f in info.county_fips]
+    independent = None
+    if cities and all(c is not None and c.name.endswith(" city") for c in cities) and len(cities) == 1:
+        independent = cities[0].name.removesuffix(" city")  # an independent city is a municipality
     return Place(
         kind="zip",
         name=info.zip,
         state_usps=st.usps,
         state_fips=st.fips,
         county_fips=list(info.county_fips),
-        municipality=None,
+        municipality=independent,
         lat=info.lat,
         lon=info.lon,
         note="; ".join(notes),

@@ -605,10 +605,13 @@ def _resolve_municipal(
         # A town on a county line: its point lies within a few km of the cell's county.
         if cell_how == "exact" and any(topo.near_county(p.lat, p.lon, cf, 6.0) for p in ev.names):
             return Resolution("municipal", st.fips, [cf], shown, "place_near_county_cell", 0.85, None)
-        # The COUNTY cell names a county the place is not known in.
+        # The COUNTY cell names a county the place is not known in: the name's place comes first
+        # (ICE's cell is the likelier slip: 'Cherokee Police Department', COUNTY 'Cherokee County').
         best = _primary_from_places(ev)
+        if len({p.county_fips[0] for p in ev.names if p.county_fips}) > 1:
+            best = None  # the name is itself ambiguous: the cell is the better first guess ('Paw Paw')
         return Resolution(
-            "municipal", st.fips, [cf] + ([best] if best and best != cf else []), shown,
+            "municipal", st.fips, ([best] if best and best != cf else []) + [cf], shown,
             "place+county_cell_conflict", 0.5,
             f"county_cell_contradicts_place: {pname!r} is in {_names(all_counties)}, COUNTY cell says {county_cell!r}",
         )

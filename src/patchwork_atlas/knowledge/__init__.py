@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from patchwork_atlas.knowledge.place import knowledge_for_place
-from patchwork_atlas.knowledge.store import all_entries, entries_for_place, entry, load_into
+from patchwork_atlas.knowledge.store import all_entries, entries_for_place, entry, load_into, stats
 from patchwork_atlas.knowledge.validate import Problem, check, read_files, summarize
 
 
@@ -32,6 +32,7 @@ __all__ = [
     "check",
     "entries_for_place",
     "entry",
+    "stats",
     "knowledge_for_place",
     "load_entries",
     "load_into",

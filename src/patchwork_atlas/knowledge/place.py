@@ -48,11 +48,9 @@ def _place_fields(place: Any) -> tuple[str | None, list[str], str | None]:
     if state is None and counties:
         state = counties[0][:2]
     level = _get(place, "level", "kind", "type")
-    name = None
-    if level in ("place", "city", "municipal", "municipality", "town"):
-        name = _get(place, "place", "place_name", "name")
-    else:
-        name = _get(place, "place_name", "place")
+    name = _get(place, "municipality", "place_name", "place")
+    if name is None and level in ("place", "city", "municipal", "municipality", "town"):
+        name = _get(place, "name")
     return (str(state) if state else None), counties, name
 
 

@@ -191,7 +191,10 @@ ENTRY_SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "required": ["en", "es"],
-            "properties": {"en": {"type": "string", "minLength": 10}, "es": {"type": "string", "minLength": 10}},
+            "properties": {
+                "en": {"type": "string", "minLength": 10},
+                "es": {"type": "string", "minLength": 10},
+            },
         },
         "sources": {"type": "array", "minItems": 1, "items": SOURCE_SCHEMA},
         "last_reviewed": _date,

@@ -13,7 +13,7 @@ from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from patchwork_atlas.knowledge.validate import Entry, check, read_files
+from patchwork_atlas.knowledge.validate import Entry, check, file_digests, read_files
 from patchwork_atlas.store.db import transaction
 
 _ENTRY_COLUMNS = (
@@ -32,11 +32,12 @@ def load_into(
     Entries that fail validation are left out (never half-loaded) and counted, so a bad edit
     cannot put an unsourced claim on a profile; `patchwork knowledge check` names them.
     """
+    digests = file_digests(root)
+    stored = {r[0]: r[1] for r in conn.execute("SELECT path, sha256 FROM knowledge_files")}
+    if stored == digests and not force:  # hashing is cheap; parsing and checking are not
+        return {"changed": False, "entries": _count(conn), "skipped": _skipped(conn)}
     loaded = read_files(root)
     digests = {name: hashlib.sha256(raw).hexdigest() for name, raw in loaded.files.items()}
-    stored = {r[0]: r[1] for r in conn.execute("SELECT path, sha256 FROM knowledge_files")}
-    if stored == digests and not force:
-        return {"changed": False, "entries": _count(conn), "skipped": _skipped(conn)}
     problems = check(loaded)
     bad_ids = {p.entry_id for p in problems if p.entry_id}
     bad_files = {p.file for p in problems if not p.entry_id}
@@ -169,7 +170,11 @@ def entries_for_place(
         local = _query(conn, where, counties)
         if place_name:
             wanted = _place_key(place_name)
-            local = [e for e in local if e["level"] == "county" or _place_key(e["jurisdiction"].get("place")) == wanted]
+            local = [
+                e
+                for e in local
+                if e["level"] == "county" or _place_key(e["jurisdiction"].get("place")) == wanted
+            ]
     elif place_name and state_fips:
         local = [
             e
@@ -193,7 +198,7 @@ def _place_key(name: str | None) -> str:
     key = " ".join((name or "").casefold().replace(".", "").split())
     for prefix in ("city of ", "town of ", "village of ", "township of ", "borough of "):
         if key.startswith(prefix):
-            key = key[len(prefix):]
+            key = key[len(prefix) :]
     return key
 
 
@@ -263,3 +268,15 @@ def _as_dict(row: sqlite3.Row, effects: list[dict], sources: list[dict]) -> dict
         "notes": row["notes"],
         "provenance": {"file": f"knowledge/data/{row['source_file']}", "line": row["source_line"]},
     }
+
+
+def stats(conn: sqlite3.Connection) -> dict[str, Any]:
+    """Loaded entries by group and verification, for `patchwork stats`."""
+    rows = conn.execute(
+        "SELECT grp, verification, count(*) FROM knowledge_entries GROUP BY grp, verification ORDER BY 1, 2"
+    ).fetchall()
+    out: dict[str, Any] = {f"{g} {v}": n for g, v, n in rows}
+    out["states covered"] = conn.execute(
+        "SELECT count(DISTINCT state_fips) FROM knowledge_entries WHERE grp = 'state'"
+    ).fetchone()[0]
+    return out

@@ -139,7 +139,11 @@ def _parse(name: str, text: str, out: Loaded) -> None:
         loader.dispose()
     errors = sorted(Draft202012Validator(FILE_SCHEMA).iter_errors(document), key=str)
     if errors:
-        out.problems.append(Problem(name, 1, "", f"file must be a mapping with `entries:` list ({errors[0].message})"))
+        out.problems.append(
+            Problem(
+                name, 1, "", f"file must be a mapping with `entries:` list ({errors[0].message})"
+            )
+        )
         return
     item_nodes = _entry_nodes(node)
     for position, data in enumerate(document["entries"]):
@@ -156,6 +160,14 @@ def _entry_nodes(node: yaml.Node) -> list[yaml.Node]:
 
 def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split())
+
+
+def file_digests(root: Traversable | Path | None = None) -> dict[str, str]:
+    """SHA-256 of every knowledge file, without parsing: tells whether a reload is needed."""
+    import hashlib
+
+    root = data_root() if root is None else root
+    return {name: hashlib.sha256(h.read_bytes()).hexdigest() for name, h in _yaml_files(root)}
 
 
 def read_files(root: Traversable | Path | None = None) -> Loaded:
@@ -228,7 +240,9 @@ def _check_placement(entry: Entry) -> Iterator[str]:
         # The framework may cite a state court's ruling (e.g. Lunn v. Commonwealth); it is
         # stored at state level so it shows only where it binds.
         framework_ruling = (
-            entry.file == "federal.yaml" and level == "state" and entry.data["kind"] == "court_ruling"
+            entry.file == "federal.yaml"
+            and level == "state"
+            and entry.data["kind"] == "court_ruling"
         )
         if level != "federal" and not framework_ruling:
             yield f"{entry.file} holds federal entries (and state court rulings in federal.yaml) only (level is {level})"
@@ -291,7 +305,12 @@ def _check_dates(data: dict[str, Any], today: dt.date) -> Iterator[str]:
                 yield f"{key} {value} is in the future"
             if parsed["last_reviewed"] and value > parsed["last_reviewed"]:
                 yield f"{key} {value} is after last_reviewed {parsed['last_reviewed']}"
-    order = [("enacted", "effective"), ("enacted", "ended"), ("effective", "ended"), ("decided", "ended")]
+    order = [
+        ("enacted", "effective"),
+        ("enacted", "ended"),
+        ("effective", "ended"),
+        ("decided", "ended"),
+    ]
     for first, second in order:
         a, b = parsed.get(first), parsed.get(second)
         if a and b and a > b:
@@ -332,6 +351,7 @@ def _check_sources(data: dict[str, Any]) -> Iterator[str]:
 
 
 # ---- counts -----------------------------------------------------------------------------
+
 
 def has_primary(data: dict[str, Any]) -> bool:
     return any(s.get("primary") is True for s in data.get("sources") or [])

@@ -100,7 +100,7 @@ _ABBREV = {
     "CO": "COUNTY", "CNTY": "COUNTY", "DET": "DETENTION", "DETEN": "DETENTION", "CTR": "CENTER",
     "CNTR": "CENTER", "CENTRE": "CENTER", "CORR": "CORRECTIONAL", "CORRECTIONS": "CORRECTIONAL",
     "FAC": "FACILITY", "REG": "REGIONAL", "RGNL": "REGIONAL", "PROC": "PROCESSING", "JUV": "JUVENILE",
-    "DEPT": "DEPARTMENT", "SHERIFFS": "SHERIFF", "OFC": "OFFICE", "ST": "SAINT", "MT": "MOUNT",
+    "DEPT": "DEPARTMENT", "FAM": "FAMILY", "SHERIFFS": "SHERIFF", "OFC": "OFFICE", "ST": "SAINT", "MT": "MOUNT",
 }
 _STREET = {
     "STREET": "ST", "ROAD": "RD", "DRIVE": "DR", "AVENUE": "AVE", "AV": "AVE", "HIGHWAY": "HWY",
@@ -292,6 +292,8 @@ def _row_record(sha256: str, table: parse.Table, number: int, cells: list[str], 
     adp_total = sum(v or 0.0 for v in levels) if any(v is not None for v in levels) else None
     if adp_total is not None:
         flags += _consistency(adp_total, nums)
+    elif table.kind == "stats_workbook":
+        flags.append("adp_not_printed")
     by_year = {str(fy): parse.parse_number(cells[i]) for i, fy in sorted(table.adp_years.items()) if i < len(cells)}
     if table.kind != "stats_workbook" and by_year:
         adp_total = None
@@ -428,19 +430,32 @@ def group_rows(rows: list[sqlite3.Row]) -> tuple[list[list[int]], dict[int, list
     for i, x in enumerate(ids):
         if x["state"] and x["zip"] and re.match(r"^\d", x["akey"]):
             by_addr[(x["state"], x["akey"], x["zip"])].append(i)
-    detlocs = lambda i: {ids[k]["detloc"] for k in range(len(ids)) if uf.find(k) == uf.find(i) and ids[k]["detloc"]}  # noqa: E731
+    def members_of(i: int) -> list[int]:
+        root = uf.find(i)
+        return [k for k in range(len(ids)) if uf.find(k) == root]
+
+    def apart(i: int, j: int) -> bool:
+        """Never join two coded facilities, nor two rows of one file (ICE lists a facility once)."""
+        mi, mj = members_of(i), members_of(j)
+        da = {ids[k]["detloc"] for k in mi if ids[k]["detloc"]}
+        db = {ids[k]["detloc"] for k in mj if ids[k]["detloc"]}
+        return bool(da and db and not da & db) or bool({rows[k]["sha256"] for k in mi} & {rows[k]["sha256"] for k in mj})
+
     for members in by_addr.values():
-        for j in members[1:]:
-            a, b = ids[members[0]], ids[j]
-            if uf.find(members[0]) == uf.find(j):
-                continue
-            da, db = detlocs(members[0]), detlocs(j)
-            if da and db and not da & db:
-                continue  # two coded facilities at one address (a jail complex): kept apart
-            if _distinctive(a["nkey"]) == _distinctive(b["nkey"]) or fuzz.token_set_ratio(a["nkey"], b["nkey"]) >= 95:
-                uf.union(members[0], j)
-            elif fuzz.token_set_ratio(a["nkey"], b["nkey"]) >= 50:
-                uf.union(members[0], j, f"joined on address '{rows[j]['address_raw']}' although names differ ('{a['name']}' / '{b['name']}')")
+        for n, j in enumerate(members[1:], start=1):
+            for k in members[:n]:
+                a, b = ids[k], ids[j]
+                if uf.find(k) == uf.find(j):
+                    break
+                if apart(k, j):
+                    continue  # two facilities at one address (a jail complex, a campus): kept apart
+                score = fuzz.token_set_ratio(a["nkey"], b["nkey"])
+                if _distinctive(a["nkey"]) == _distinctive(b["nkey"]) or score >= 95:
+                    uf.union(k, j)
+                    break
+                if score >= 50:
+                    uf.union(k, j, f"joined on address '{rows[j]['address_raw']}' although names differ ('{a['name']}' / '{b['name']}')")
+                    break
     # a name printed without an address (over-72 list) that is near-identical to one in the same city
     groups = _groups(uf, len(rows))
     by_city: dict[tuple, list[int]] = defaultdict(list)
@@ -454,6 +469,8 @@ def group_rows(rows: list[sqlite3.Row]) -> tuple[list[list[int]], dict[int, list
         best, best_score, best_name = None, 0.0, ""
         for other in by_city.get((x["state"], x["ckey"]), []):
             if uf.find(other) == uf.find(root):
+                continue
+            if {rows[k]["sha256"] for k in members} & {rows[k]["sha256"] for k in groups[other]}:
                 continue
             for i in groups[other]:
                 score = fuzz.token_set_ratio(x["nkey"], ids[i]["nkey"])

@@ -150,7 +150,8 @@ def _normalize_rows(parsed: ParsedList, latest_plausible: dt.date) -> tuple[list
     flagged = 0
     for row in parsed.rows:
         v = row.values
-        usps, _fips, flags = normalize_state(v.get("state"))
+        usps, _fips, state_flags = normalize_state(v.get("state"))
+        flags = list(state_flags)  # the normalizers are cached: never mutate what they return
         agency_id = None
         key = ""
         if usps:

@@ -129,7 +129,7 @@ def rebuild(conn: sqlite3.Connection) -> None:
                 (seq, int(pub.suspect_reason is not None), pub.suspect_reason, pub.publication_id),
             )
     rows_by_file = _rows_by_file(conn)
-    _build_agencies(conn, lists, rows_by_file)
+    _build_agencies(conn)
     events: list[dict] = []
     agreements, sightings = _walk_participating(lists.get("participating", []), rows_by_file, events)
     applications = _walk_pending(lists.get("pending", []), rows_by_file, events)
@@ -149,59 +149,54 @@ def _rows_by_file(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
     return out
 
 
-def _build_agencies(conn: sqlite3.Connection, lists: dict[str, list[Pub]], rows_by_file) -> None:
-    """One row per agency: its latest printed name, TYPE and COUNTY, first and last seen."""
-    order = {p.canonical: (p.sort_key, p.date) for pubs in lists.values() for p in pubs}
-    latest: dict[str, tuple] = {}
-    first: dict[str, str] = {}
-    last: dict[str, str] = {}
-    names: Counter = Counter()
-    from patchwork_atlas.registry.normalize import clean_text
-
-    for r in conn.execute(
-        "SELECT sha256, agency_id, state_usps, agency_raw, type_raw, county_raw FROM sheet_rows"
-        " WHERE agency_id IS NOT NULL"
-    ):
-        names[(r[1], r[3])] += 1
-        sort_key, date = order.get(r[0], ("", None))
-        if not sort_key:
-            continue
-        if date:
-            first[r[1]] = min(first.get(r[1], date), date)
-            last[r[1]] = max(last.get(r[1], date), date)
-        prev = latest.get(r[1])
-        if prev is None or sort_key > prev[0] or (sort_key == prev[0] and (r[4] or r[5]) and not (prev[4] or prev[5])):
-            latest[r[1]] = (sort_key, r[2], clean_text(r[3]), name_key_of(r[3], r[2]), clean_text(r[4]), clean_text(r[5]))
-    # Type and county come from the latest list that prints them (older lists lack the columns).
-    type_county: dict[str, tuple] = {}
-    for r in conn.execute(
-        "SELECT r.agency_id, r.type_raw, r.county_raw, p.sort_key FROM sheet_rows r JOIN publications p"
-        " ON p.canonical_sha256 = r.sha256 WHERE r.agency_id IS NOT NULL AND (r.type_raw IS NOT NULL OR r.county_raw IS NOT NULL)"
-    ):
-        prev = type_county.get(r[0])
-        if prev is None or r[3] > prev[2]:
-            type_county[r[0]] = (clean_text(r[1]), clean_text(r[2]), r[3])
+def _build_agencies(conn: sqlite3.Connection) -> None:
+    """One row per agency: its name as printed in the latest list that has it, ICE's TYPE and
+    COUNTY from the latest list that prints them (older lists lack the columns), first and last
+    seen. Aggregated in SQL: this runs on every ingest."""
     from patchwork_atlas.geo.reference import state as lookup_state
+    from patchwork_atlas.registry.normalize import agency_identity, clean_text
 
-    for agency_id, (_, usps, name, key, _t, _c) in sorted(latest.items()):
-        tc = type_county.get(agency_id, (None, None, None))
+    rows = conn.execute(
+        """
+        WITH r AS (
+          SELECT r.agency_id, r.state_usps, r.agency_raw, r.type_raw, r.county_raw, r.row_number,
+                 p.sort_key, p.published_date
+          FROM sheet_rows r JOIN publications p ON p.canonical_sha256 = r.sha256
+          WHERE r.agency_id IS NOT NULL),
+        named AS (
+          SELECT agency_id, state_usps, agency_raw,
+                 row_number() OVER (PARTITION BY agency_id ORDER BY sort_key DESC, row_number) AS n
+          FROM r),
+        typed AS (
+          SELECT agency_id, type_raw, county_raw,
+                 row_number() OVER (PARTITION BY agency_id ORDER BY sort_key DESC, row_number) AS n
+          FROM r WHERE type_raw IS NOT NULL OR county_raw IS NOT NULL),
+        seen AS (
+          SELECT agency_id, min(published_date) AS first_seen, max(published_date) AS last_seen
+          FROM r GROUP BY agency_id)
+        SELECT named.agency_id, named.state_usps, named.agency_raw, typed.type_raw, typed.county_raw,
+               seen.first_seen, seen.last_seen
+        FROM named JOIN seen USING (agency_id)
+        LEFT JOIN typed ON typed.agency_id = named.agency_id AND typed.n = 1
+        WHERE named.n = 1 ORDER BY named.agency_id
+        """
+    ).fetchall()
+    records = []
+    for agency_id, usps, name, type_raw, county_raw, first_seen, last_seen in rows:
         st = lookup_state(usps)
-        conn.execute(
-            "INSERT INTO agencies(agency_id, state_usps, state_fips, name, name_key, agency_type,"
-            " county_cell, first_seen_date, last_seen_date) VALUES (?,?,?,?,?,?,?,?,?)",
-            (agency_id, usps, st.fips if st else "", name or "", key, tc[0], tc[1],
-             first.get(agency_id), last.get(agency_id)),
-        )
+        key = agency_identity(usps, name)[1]
+        records.append((agency_id, usps, st.fips if st else "", clean_text(name) or "", key,
+                        clean_text(type_raw), clean_text(county_raw), first_seen, last_seen))
     conn.executemany(
-        "INSERT INTO agency_names(agency_id, name_raw, n_rows) VALUES (?,?,?)",
-        [(a, n or "", c) for (a, n), c in sorted(names.items(), key=lambda x: (x[0][0], x[0][1] or ""))],
+        "INSERT INTO agencies(agency_id, state_usps, state_fips, name, name_key, agency_type,"
+        " county_cell, first_seen_date, last_seen_date) VALUES (?,?,?,?,?,?,?,?,?)",
+        records,
     )
-
-
-def name_key_of(raw: str | None, usps: str) -> str:
-    from patchwork_atlas.registry.normalize import agency_identity
-
-    return agency_identity(usps, raw)[1]
+    conn.execute(
+        "INSERT INTO agency_names(agency_id, name_raw, n_rows) SELECT agency_id, coalesce(agency_raw, ''),"
+        " count(*) FROM sheet_rows WHERE agency_id IS NOT NULL AND agency_id IN (SELECT agency_id FROM agencies)"
+        " GROUP BY agency_id, coalesce(agency_raw, '')"
+    )
 
 
 def _event(events: list[dict], pub: Pub, kind: str, *, agency_id: str, state: str, model: str,
@@ -281,7 +276,7 @@ def _walk_participating(pubs: list[Pub], rows_by_file, events: list[dict]) -> tu
                 _event(events, pub, "agreement_listed", agency_id=key[0], state=state, model=key[1],
                        agreement_id=agr.agreement_id, signed=key[2], **({"initial": True} if first else {}))
             next_active[key] = agr.agreement_id
-        for am, keys in gone_by_am.items():
+        for keys in gone_by_am.values():
             for key in keys:
                 agr = agreements[active[key]]
                 agr.status, agr.removed_date = "removed", pub.date
@@ -333,7 +328,7 @@ def _walk_pending(pubs: list[Pub], rows_by_file, events: list[dict]) -> dict[str
             app = apps[active[key]]
             app.status, app.ended_date, app.ended_pub = "left_list", pub.date, pub
             del active[key]
-        for key, app_id in active.items():
+        for app_id in active.values():
             apps[app_id].last_pub = pub
     return apps
 

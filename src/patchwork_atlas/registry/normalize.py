@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -43,21 +43,22 @@ def _state_fixes() -> dict[str, str]:
     return {r["wrong_value"].upper(): r["corrected"] for r in _table("states.csv")}
 
 
-def normalize_state(raw: str | None) -> tuple[str | None, str | None, list[str]]:
+@lru_cache(maxsize=1 << 16)
+def normalize_state(raw: str | None) -> tuple[str | None, str | None, tuple[str, ...]]:
     """(USPS code, FIPS, flags). Case and spacing are normalized; typos only via states.csv."""
     from patchwork_atlas.geo.reference import state as lookup_state
 
     text = clean_text(raw)
     if not text:
-        return None, None, ["blank_state"]
+        return None, None, ("blank_state",)
     found = lookup_state(text)
     flags: list[str] = []
     if found is None and text.upper() in _state_fixes():
         found = lookup_state(_state_fixes()[text.upper()])
         flags.append("state_corrected")
     if found is None:
-        return None, None, ["unknown_state"]
-    return found.usps, found.fips, flags
+        return None, None, ("unknown_state",)
+    return found.usps, found.fips, tuple(flags)
 
 
 # --- agency names -----------------------------------------------------------------------------
@@ -96,7 +97,8 @@ def _agency_aliases() -> dict[tuple[str, str], str]:
     return {(r["state"], r["wrong_key"]): r["right_key"] for r in _table("agency_names.csv")}
 
 
-def agency_identity(state_usps: str, name: str | None) -> tuple[str, str, list[str]]:
+@lru_cache(maxsize=1 << 16)
+def agency_identity(state_usps: str, name: str | None) -> tuple[str, str, tuple[str, ...]]:
     """(agency_id, name_key, flags) — the id is built from content: state + normalized name."""
     key = name_key(name, state_usps)
     flags = []
@@ -105,25 +107,26 @@ def agency_identity(state_usps: str, name: str | None) -> tuple[str, str, list[s
         key, flags = alias, ["agency_name_corrected"]
     if not key:
         flags.append("blank_agency")
-    return "ag-" + short_hash(state_usps, key), key, flags
+    return "ag-" + short_hash(state_usps, key), key, tuple(flags)
 
 
 # --- models -----------------------------------------------------------------------------------
 
-def normalize_model(raw: str | None) -> tuple[str | None, list[str]]:
+@lru_cache(maxsize=1 << 16)
+def normalize_model(raw: str | None) -> tuple[str | None, tuple[str, ...]]:
     text = (clean_text(raw) or "").upper()
     if not text:
-        return None, ["missing_model"]
+        return None, ("missing_model",)
     letters = re.sub(r"[^A-Z]", "", text)
     if letters in MODELS:
-        return letters, []
+        return letters, ()
     if text.startswith("JAIL ENF"):
-        return "JEM", ([] if text == "JAIL ENFORCEMENT MODEL" else ["model_spelling"])
+        return "JEM", (() if text == "JAIL ENFORCEMENT MODEL" else ("model_spelling",))
     if text.startswith("WARRANT SERVICE"):
-        return "WSO", ([] if text == "WARRANT SERVICE OFFICER" else ["model_spelling"])
+        return "WSO", (() if text == "WARRANT SERVICE OFFICER" else ("model_spelling",))
     if text.startswith("TASK FORCE"):
-        return "TFM", ([] if text == "TASK FORCE MODEL" else ["model_spelling"])
-    return clean_text(raw), ["unknown_model"]
+        return "TFM", (() if text == "TASK FORCE MODEL" else ("model_spelling",))
+    return clean_text(raw), ("unknown_model",)
 
 
 # --- signing dates ----------------------------------------------------------------------------
@@ -171,6 +174,7 @@ def normalize_signed(
 _WAYBACK = re.compile(r"^https?://web\.archive\.org/web/\d+[a-z_]*/", re.I)
 
 
+@lru_cache(maxsize=1 << 16)
 def clean_url(raw: str | None) -> str | None:
     """The document's own address: web-archive prefixes and mail-safety wrappers removed."""
     text = clean_text(raw)
@@ -195,6 +199,7 @@ class LinkCell:
     printed: str | None
 
 
+@lru_cache(maxsize=1 << 16)
 def link_of(printed: str | None, target: str | None) -> str | None:
     """A MOA/ADDENDUM cell's link: the hyperlink target, else a URL printed in the cell."""
     return clean_url(target) or clean_url(printed)

@@ -36,6 +36,7 @@ def create_app(db_path: str | os.PathLike | None = None, data_dir: str | os.Path
         Route("/state/{usps}", site.state, methods=GET),
         Route("/county/{fips}", site.county, methods=GET),
         Route("/place/{usps}/{name}", site.place, methods=GET),
+        Route("/zip/{zip}", site.zip, methods=GET),
         Route("/agency/{agency_id}", site.agency, methods=GET),
         Route("/agreement/{agreement_id}", site.agreement, methods=GET),
         Route("/changes", site.changes, methods=GET),

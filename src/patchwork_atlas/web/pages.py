@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -18,7 +18,7 @@ from patchwork_atlas.web.render import page, safe_svg
 FIPS5 = re.compile(r"^\d{5}$")
 USPS = re.compile(r"^[A-Za-z]{2}$")
 ID = re.compile(r"^[a-z]{2,4}-[0-9a-f]{6,40}$")
-DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ZIP = re.compile(r"^\d{5}$")
 PAGE_SIZE = 50
 
 
@@ -119,49 +119,82 @@ class Site:
 
     def county(self, request: Request) -> Response:
         fips = request.path_params["fips"]
-        info = places.county(fips) if FIPS5.match(fips) else None
-        if info is None:
+        place = places.county_place(fips) if FIPS5.match(fips) else None
+        if place is None:
             return self.not_found(request)
-        return self._profile(request, {"level": "county", "county_fips": fips, "state_fips": fips[:2],
-                                       "name": info["name"]}, info)
+        return self._profile(request, place)
 
-    def _profile(self, request: Request, place: Any, info: dict[str, Any]) -> Response:
-        with self.db.snapshot() as conn:
-            report = places.report(conn, place) if place is not None else None
-            if report is None:
-                report = _fallback_report(conn, info)
-            fresh = q.freshness(conn)
-            county_events, _ = q.events(
-                conn, agency_ids=q.agencies_in_county(conn, info["fips"]), limit=25
-            ) if info.get("fips") else ([], 0)
-        return page(request, "profile.html", info=info, report=report, fresh=fresh,
-                    events=county_events)
+    def zip(self, request: Request) -> Response:
+        code = request.path_params["zip"]
+        place = places.locate(code) if ZIP.match(code) else None
+        if place is None:
+            return self.not_found(request, i18n.gettext("We do not know that ZIP code."))
+        return self._profile(request, place)
 
     def place(self, request: Request) -> Response:
-        """A municipality, found through the lookup (the place's own name in its state)."""
+        """A city or town, found through the lookup (name, optional county, state)."""
         st = places.state(request.path_params["usps"])
         name = request.path_params["name"].strip()
-        if st is None or not name or len(name) > 120:
+        county = (request.query_params.get("county") or "").strip()
+        if st is None or not name or len(name) > 120 or len(county) > 120:
             return self.not_found(request)
-        found = places.locate(f"{name}, {st['usps']}")
-        if found is None:
+        query = ", ".join(x for x in (name, county, st["usps"]) if x)
+        try:
+            place = places.locate(query)
+        except places.Ambiguous as exc:
+            return self._choices(request, query, exc.candidates)
+        if place is None:
             return self.not_found(request)
-        county_fips = _first(found, "county_fips", "county_fips_list")
-        info = {"fips": county_fips, "name": _attr(found, "name") or name, "state_fips": st["fips"],
-                "state_usps": st["usps"], "state_name": st["name"], "level": "place"}
-        return self._profile(request, found, info)
+        return self._profile(request, place)
+
+    def _profile(self, request: Request, place: Any) -> Response:
+        with self.db.snapshot() as conn:
+            report = places.report(conn, place, request.state.lang) or {}
+            ids = sorted({a["agency_id"] for key in ("agreements", "applications")
+                          for a in report.get(key) or []})
+            recent, _ = q.events(conn, agency_ids=ids, limit=25)
+            fresh = q.freshness(conn)
+        agreements = report.get("agreements") or []
+        local = [a for a in agreements if a.get("relation") != "statewide"]
+        statewide = [a for a in agreements if a.get("relation") == "statewide"]
+        st = report.get("state") or places.state(place.state_usps) or {}
+        counties = report.get("counties") or []
+        return page(request, "profile.html", place=place, st=st, counties=counties,
+                    report=report, local=local, statewide=statewide,
+                    applications=report.get("applications") or [], events=recent, fresh=fresh,
+                    title=_place_title(place, counties, st))
+
+    def _choices(self, request: Request, query: str, candidates: list[dict[str, Any]]) -> Response:
+        options = []
+        for c in candidates:
+            fips = (c.get("county_fips") or [None])[0]
+            county = places.county(fips) if fips else None
+            usps = c.get("state_usps")
+            options.append({
+                "label": f"{c.get('name')}, {c.get('county') or (county or {}).get('name', '')}, {usps}",
+                "href": (f"{request.state.prefix}/place/{usps}/{quote(str(c.get('name')), safe='')}?"
+                         + urlencode({"county": county["name"]})) if county else None,
+            })
+        return page(request, "search.html", query=query, agencies=[], total=0, st=None, choices=options)
 
     def search(self, request: Request) -> Response:
         text = (request.query_params.get("q") or "").strip()[:120]
         if not text:
             return RedirectResponse(request.state.prefix + "/", status_code=303)
-        target = _target(request.state.prefix, places.locate(text))
+        try:
+            found = places.locate(text)
+        except places.Ambiguous as exc:
+            return self._choices(request, text, exc.candidates)
+        target = _target(request.state.prefix, found)
         if target:
             return RedirectResponse(target, status_code=303)
+        st = places.state(text) if len(text) <= 30 else None
+        if st is not None:
+            return RedirectResponse(f"{request.state.prefix}/state/{st['usps']}", status_code=303)
         with self.db.snapshot() as conn:
             agencies, total = q.agencies(conn, q=text, limit=50)
-        st = places.state(text) if len(text) <= 30 else None
-        return page(request, "search.html", query=text, agencies=agencies, total=total, st=st)
+        return page(request, "search.html", query=text, agencies=agencies, total=total, st=None,
+                    choices=[])
 
     def agency(self, request: Request) -> Response:
         agency_id = request.path_params["agency_id"]
@@ -256,45 +289,27 @@ def _state_law(conn, state_fips: str) -> list[dict[str, Any]] | None:
     return entries_for_place(conn, state_fips)["state"]
 
 
-def _fallback_report(conn, info: dict[str, Any]) -> dict[str, Any]:
-    """Agreements and applications in a county, when the lookup stage is not installed."""
-    ids = q.agencies_in_county(conn, info["fips"]) if info.get("fips") else []
-    agreements = [a for i in ids for a in q.agreements(conn, agency_id=i, limit=500)[0]]
-    applications = [a for i in ids for a in q.applications(conn, agency_id=i, limit=500)[0]]
-    return {"agreements": agreements, "applications": applications}
-
-
-def _attr(obj: Any, name: str) -> Any:
-    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
-
-
-def _first(obj: Any, *names: str) -> str | None:
-    for name in names:
-        value = _attr(obj, name)
-        if isinstance(value, list | tuple):
-            value = value[0] if value else None
-        if value:
-            return str(value)
-    return None
-
-
 def _target(prefix: str, place: Any) -> str | None:
-    """Where a lookup result lives on the site: a county profile, a place, or a state."""
+    """Where a lookup result lives on the site: a ZIP, a county, or a city or town."""
     if place is None:
         return None
-    level = str(_attr(place, "level") or _attr(place, "kind") or "")
-    county_fips = _first(place, "county_fips", "county_fips_list")
-    usps = _attr(place, "state_usps")
-    name = _attr(place, "name") or _attr(place, "place")
-    if level in ("place", "municipal", "city") and usps and name:
-        from urllib.parse import quote
-
-        return f"{prefix}/place/{usps}/{quote(str(name), safe='')}"
-    if county_fips and FIPS5.match(county_fips):
-        return f"{prefix}/county/{county_fips}"
-    if level == "state" and usps:
-        return f"{prefix}/state/{usps}"
+    kind = getattr(place, "kind", "")
+    if kind == "zip":
+        return f"{prefix}/zip/{place.name}"
+    if kind == "county" and len(place.county_fips) == 1:
+        return f"{prefix}/county/{place.county_fips[0]}"
+    if kind == "place":
+        return f"{prefix}/place/{place.state_usps}/{quote(place.name, safe='')}"
     return None
+
+
+def _place_title(place: Any, counties: list[dict[str, Any]], st: dict[str, Any]) -> str:
+    usps = st.get("usps") or getattr(place, "state_usps", "")
+    if getattr(place, "kind", "") == "zip":
+        names = ", ".join(c["name"] for c in counties if c.get("name"))
+        return i18n.gettext("ZIP code %(zip)s (%(counties)s), %(state)s") % {
+            "zip": place.name, "counties": names, "state": usps}
+    return f"{place.name}, {usps}"
 
 
 def _jurisdiction_counties(agency: dict[str, Any]) -> list[str]:

@@ -59,21 +59,55 @@ def counties(state_fips: str) -> list[dict[str, Any]]:
     return [{"fips": c.fips, "name": c.name} for c in reference.counties(state_fips)]
 
 
+class Ambiguous(Exception):
+    """Several places share the name: `candidates` lists them (never a guess)."""
+
+    def __init__(self, message: str, candidates: list[dict[str, Any]]):
+        super().__init__(message)
+        self.candidates = candidates
+
+
 def locate(query: str) -> Any:
-    """geo.lookup.locate, or None when the lookup stage is absent or finds nothing."""
+    """geo.lookup.locate: a Place, None when nothing matches, or Ambiguous with candidates."""
     try:
+        from patchwork_atlas.geo.lookup import AmbiguousPlace
         from patchwork_atlas.geo.lookup import locate as _locate
     except ImportError:
         return None
     try:
         return _locate(query)
+    except AmbiguousPlace as exc:
+        raise Ambiguous(str(exc), list(exc.candidates)) from None
     except (ValueError, LookupError):
         return None
 
 
-def report(conn: sqlite3.Connection, place: Any) -> dict[str, Any] | None:
+def county_place(fips: str) -> Any:
+    """The lookup stage's Place for a whole county (what a county profile reports on)."""
+    try:
+        from patchwork_atlas.geo import reference
+        from patchwork_atlas.geo.lookup import Place
+    except ImportError:
+        return None
+    c = reference.county(fips)
+    st = reference.state(fips[:2]) if c else None
+    if c is None or st is None:
+        return None
+    return Place(kind="county", name=c.name, state_usps=st.usps, state_fips=st.fips,
+                 county_fips=[c.fips], lat=c.lat, lon=c.lon)
+
+
+def report(conn: sqlite3.Connection, place: Any, lang: str = "en") -> dict[str, Any] | None:
+    """place_report, with the legal-help section in the reader's language."""
     try:
         from patchwork_atlas.geo.lookup import place_report
     except ImportError:
         return None
-    return place_report(conn, place)
+    out = place_report(conn, place)
+    if lang != "en" and isinstance(out.get("legal_help"), dict):
+        try:
+            from patchwork_atlas.registry.legal_services import legal_help_for_place
+        except ImportError:
+            return out
+        out["legal_help"] = legal_help_for_place(conn, place, language=lang)
+    return out

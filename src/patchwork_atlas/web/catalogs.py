@@ -1,0 +1,56 @@
+"""Find every translatable message in the web templates and code (for tests and translators).
+
+Templates are scanned with Jinja's own Babel extractor; Python with Babel's. Run
+`python -m patchwork_atlas.web.catalogs` to list messages missing from a language's catalog.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import resources
+from pathlib import Path
+
+from babel.messages.extract import extract_from_file
+
+from patchwork_atlas.web import i18n
+
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
+
+
+def _package_dir(name: str) -> Path:
+    return Path(str(resources.files(name)))
+
+
+def extract() -> dict[str, list[str]]:
+    """msgid -> places it is used ('file:line')."""
+    found: dict[str, list[str]] = {}
+    web = _package_dir("patchwork_atlas.web")
+    api = _package_dir("patchwork_atlas.api")
+    sources = [(p, "jinja2.ext:babel_extract") for p in sorted((web / "templates").glob("*.html"))]
+    sources += [(p, "python") for p in sorted([*web.glob("*.py"), *api.glob("*.py")])]
+    for path, method in sources:
+        options = {"extensions": "jinja2.ext.i18n", "trimmed": "false"} if method != "python" else {}
+        for lineno, message, _comments, _context in extract_from_file(
+            method, str(path), keywords=KEYWORDS, options=options
+        ):
+            for msgid in message if isinstance(message, tuple) else (message,):
+                if msgid:
+                    found.setdefault(msgid, []).append(f"{path.name}:{lineno}")
+    return found
+
+
+def vocabulary() -> list[str]:
+    """Data vocabulary keys every language must name (model:JEM, status:active, ...)."""
+    return sorted(k for k in i18n.catalog("en") if ":" in k and " " not in k.split(":", 1)[0])
+
+
+def missing(lang: str) -> list[str]:
+    catalog = i18n.catalog(lang)
+    wanted = set(extract()) | set(vocabulary())
+    return sorted(m for m in wanted if m not in catalog and (lang != "en" or ":" in m.split(" ")[0]))
+
+
+if __name__ == "__main__":
+    for code in sys.argv[1:] or list(i18n.LANGUAGES):
+        for msg in missing(code):
+            print(f"{code}\t{msg}")
