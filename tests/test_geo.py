@@ -144,7 +144,7 @@ def test_latest_publication_coverage(shared_data):
 def _name_date(name: str) -> str:
     import re
 
-    m = re.search(r"(\d{2})(\d{2})(\d{4})", name)
+    m = re.search(r"Agencies(\d{2})(\d{2})(\d{4})(?!\d)", name)
     return f"{m.group(3)}{m.group(1)}{m.group(2)}" if m else ""
 
 

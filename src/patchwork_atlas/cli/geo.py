@@ -9,7 +9,16 @@ import sys
 import click
 
 from patchwork_atlas import config
-from patchwork_atlas.cli.app import EXIT_PARTIAL, EXIT_USAGE, db_option, emit, fail, format_option, main, open_db
+from patchwork_atlas.cli.app import (
+    EXIT_PARTIAL,
+    EXIT_USAGE,
+    db_option,
+    emit,
+    fail,
+    format_option,
+    main,
+    open_db,
+)
 
 RESOLVE_COLUMNS = ["level", "state_fips", "county_fips", "place", "confidence", "review_reason"]
 
@@ -39,10 +48,10 @@ def resolve(input_csv: str, output: str | None) -> None:
         writer = csv.DictWriter(fh_out, fieldnames=out_fields, lineterminator="\n", extrasaction="ignore")
         writer.writeheader()
         for row in rows:
-            get = lambda k: row.get(lower[k]) if k in lower else None  # noqa: E731
-            if not (get("state") or "").strip() or not (get("agency") or "").strip():
+            state, agency, atype, county = (_cell(row, lower, k) for k in ("state", "agency", "type", "county"))
+            if not (state or "").strip() or not (agency or "").strip():
                 bad += 1
-            res = resolve_one(get("state"), get("agency"), get("type"), get("county"))
+            res = resolve_one(state, agency, atype, county)
             merged = dict(row)
             merged.update(res.as_row())
             writer.writerow({k: _csv_safe(v) for k, v in merged.items()})
@@ -52,6 +61,10 @@ def resolve(input_csv: str, output: str | None) -> None:
     if bad:
         click.echo(f"patchwork: {bad} of {len(rows)} rows had no state or agency", err=True)
         sys.exit(EXIT_PARTIAL)
+
+
+def _cell(row: dict, lower: dict[str, str], key: str) -> str | None:
+    return row.get(lower[key]) if key in lower else None
 
 
 @main.command()
@@ -133,7 +146,7 @@ def review(db: str | None, fmt: str, show_all: bool) -> None:
     conn = open_db(db)
     where = "" if show_all else "WHERE j.review_reason IS NOT NULL"
     rows = conn.execute(
-        "SELECT a.agency_id, a.state_usps, a.name AS agency, a.agency_type, a.county_cell, j.level,"
+        "SELECT a.agency_id, a.state_usps, a.name AS agency, a.agency_type, a.county_cell, j.level,"  # noqa: S608 - only fixed SQL and ? placeholders
         " j.county_fips_all AS county_fips, j.place, j.method, j.confidence, j.review_reason"
         f" FROM agency_jurisdictions j JOIN agencies a ON a.agency_id = j.agency_id {where}"
         " ORDER BY a.state_usps, a.name"

@@ -259,7 +259,7 @@ def covering_agencies(conn: sqlite3.Connection, place: Place) -> list[dict[str, 
         return []
     marks = ",".join("?" * len(place.county_fips)) or "''"
     rows = conn.execute(
-        "SELECT DISTINCT a.agency_id, a.name, a.state_usps, j.level, j.county_fips_all, j.place, j.review_reason"
+        "SELECT DISTINCT a.agency_id, a.name, a.state_usps, j.level, j.county_fips_all, j.place, j.review_reason"  # noqa: S608 - only fixed SQL and ? placeholders
         " FROM agency_jurisdictions j JOIN agencies a ON a.agency_id = j.agency_id"
         " WHERE (j.level = 'state' AND j.state_fips = ?)"
         f" OR j.agency_id IN (SELECT agency_id FROM agency_counties WHERE county_fips IN ({marks}))",
@@ -316,7 +316,7 @@ def place_report(conn: sqlite3.Connection, place: Place) -> dict[str, Any]:
         ids = list(by_id)
         marks = ",".join("?" * len(ids))
         for r in conn.execute(
-            "SELECT agreement_id, agency_id, model, status, signed_date, moa_url, first_seen_date, last_seen_date,"
+            "SELECT agreement_id, agency_id, model, status, signed_date, moa_url, first_seen_date, last_seen_date,"  # noqa: S608 - only fixed SQL and ? placeholders
             f" removed_date FROM agreements WHERE agency_id IN ({marks})"
             " ORDER BY status = 'active' DESC, signed_date DESC",
             ids,
@@ -328,7 +328,7 @@ def place_report(conn: sqlite3.Connection, place: Place) -> dict[str, Any]:
                 "moa_url": r[5], "first_seen_date": r[6], "last_seen_date": r[7], "removed_date": r[8],
             })
         for r in conn.execute(
-            "SELECT application_id, agency_id, model, status, first_seen_date, last_seen_date"
+            "SELECT application_id, agency_id, model, status, first_seen_date, last_seen_date"  # noqa: S608 - only fixed SQL and ? placeholders
             f" FROM applications WHERE agency_id IN ({marks}) AND status = 'pending'"
             " ORDER BY first_seen_date DESC",
             ids,

@@ -14,7 +14,7 @@ import re
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from patchwork_atlas.geo import reference as ref
@@ -166,23 +166,19 @@ def _postal_index() -> dict[str, dict[str, Counter]]:
     return idx
 
 
-@lru_cache(maxsize=1)
-def _secondary_index() -> dict[str, dict[str, tuple[list[ref.PlaceRef], Counter]]]:
-    """Weaker names: GeoNames alternate names and USPS 'acceptable' city names."""
-    idx: dict[str, dict[str, tuple[list[ref.PlaceRef], Counter]]] = {}
-    for st in ref.states():
-        d: dict[str, tuple[list[ref.PlaceRef], Counter]] = {}
-        for p in ref.places(st.usps):
-            for alt in p.alternate_names:
-                d.setdefault(place_key(alt), ([], Counter()))[0].append(p)
-        idx[st.usps] = d
+@cache
+def _secondary_index(usps: str) -> dict[str, tuple[list[ref.PlaceRef], Counter]]:
+    """Weaker names for one state (built on first need): GeoNames alternates, USPS 'acceptable' names."""
+    d: dict[str, tuple[list[ref.PlaceRef], Counter]] = {}
+    for p in ref.places(usps):
+        for alt in p.alternate_names:
+            d.setdefault(place_key(alt), ([], Counter()))[0].append(p)
     for z in ref.zips().values():
-        if z.zip_type == "MILITARY" or not z.county_fips:
+        if z.state_usps != usps or z.zip_type == "MILITARY" or not z.county_fips:
             continue
-        d = idx.setdefault(z.state_usps, {})
         for c in z.acceptable_cities:
             d.setdefault(place_key(c), ([], Counter()))[1][z.county_fips[0]] += 1
-    return idx
+    return d
 
 
 def find_place(st: State, name: str, *, allow_fuzzy: bool = True) -> PlaceEvidence:
@@ -193,7 +189,7 @@ def find_place(st: State, name: str, *, allow_fuzzy: bool = True) -> PlaceEviden
     ev = PlaceEvidence(names, Counter(zips), matched_name=name)
     if ev.found or len(key) < 4:
         return ev
-    alt_places, alt_zips = _secondary_index().get(st.usps, {}).get(key, ([], Counter()))
+    alt_places, alt_zips = _secondary_index(st.usps).get(key, ([], Counter()))
     if alt_places or alt_zips:
         shown = alt_places[0].name if len({p.name for p in alt_places}) == 1 else name
         return PlaceEvidence(list(alt_places), Counter(alt_zips), alternate=True, matched_name=shown)
@@ -721,7 +717,7 @@ def coverage_stats(conn: sqlite3.Connection) -> dict[str, object]:
     """Share of county-or-smaller agencies placed in a county without a flag (latest list, all)."""
     def summarize(where: str, params: tuple = ()) -> dict[str, object]:
         rows = conn.execute(
-            "SELECT j.level, j.county_fips, j.review_reason FROM agency_jurisdictions j"
+            "SELECT j.level, j.county_fips, j.review_reason FROM agency_jurisdictions j"  # noqa: S608 - only fixed SQL and ? placeholders
             " JOIN agencies a ON a.agency_id = j.agency_id " + where,
             params,
         ).fetchall()

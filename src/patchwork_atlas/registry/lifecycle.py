@@ -25,7 +25,7 @@ import datetime as dt
 import json
 import sqlite3
 import statistics
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from patchwork_atlas.registry.normalize import short_hash

@@ -6,6 +6,7 @@ Templates are scanned with Jinja's own Babel extractor; Python with Babel's. Run
 
 from __future__ import annotations
 
+import re
 import sys
 from importlib import resources
 from pathlib import Path
@@ -39,15 +40,24 @@ def extract() -> dict[str, list[str]]:
     return found
 
 
+VOCAB_KEY = re.compile(r"^[a-z_]+:[A-Za-z0-9_]+$")
+
+
 def vocabulary() -> list[str]:
     """Data vocabulary keys every language must name (model:JEM, status:active, ...)."""
-    return sorted(k for k in i18n.catalog("en") if ":" in k and " " not in k.split(":", 1)[0])
+    keys = set()
+    for lang in i18n.LANGUAGES:
+        keys |= {k for k in i18n.catalog(lang) if VOCAB_KEY.match(k)}
+    return sorted(keys)
 
 
 def missing(lang: str) -> list[str]:
+    """Messages a language lacks: every vocabulary key, and (beyond English) every message."""
     catalog = i18n.catalog(lang)
-    wanted = set(extract()) | set(vocabulary())
-    return sorted(m for m in wanted if m not in catalog and (lang != "en" or ":" in m.split(" ")[0]))
+    wanted = set(vocabulary())
+    if lang != i18n.DEFAULT_LANGUAGE:
+        wanted |= set(extract())
+    return sorted(m for m in wanted if m not in catalog)
 
 
 if __name__ == "__main__":
