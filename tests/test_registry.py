@@ -223,3 +223,64 @@ def test_derivation_is_deterministic(ingested_db, tmp_path):
     lifecycle.rebuild(conn)
     conn.execute("COMMIT")
     assert table_hashes(conn) == before
+
+
+def test_second_full_ingest_changes_nothing(ingested_db, shared_data, tmp_path):
+    from patchwork_atlas.pipeline import ingest_files, read_local
+    from patchwork_atlas.sources.archive import Archive
+
+    copy = tmp_path / "again.sqlite"
+    src = sqlite3.connect(ingested_db)
+    dst = sqlite3.connect(copy)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    conn = connect(copy)
+    before = table_hashes(conn)
+    archive = Archive(tmp_path / "data")
+    report = ingest_files(conn, archive, read_local(archive, [shared_data / "ice-287g"]))
+    assert report.count("known") == 1117 and not report.rejected
+    assert table_hashes(conn) == before
+
+
+def test_cli_registry_commands(ingested_db, tmp_path):
+    from click.testing import CliRunner
+
+    from patchwork_atlas.cli import main
+
+    runner = CliRunner()
+    for args in (["publications"], ["agreements", "--state", "TX", "--status", "active"],
+                 ["events", "--since", "2026-03-01"], ["stats"]):
+        result = runner.invoke(main, [*args, "--db", str(ingested_db)])
+        assert result.exit_code == 0, (args, result.output)
+        assert result.output.strip()
+    as_json = runner.invoke(main, ["agreements", "--state", "FL", "--format", "json", "--db", str(ingested_db)])
+    rows = json.loads(as_json.output)
+    assert rows and all(r["state"] == "FL" and r["agreement_id"].startswith("agr-") for r in rows)
+    bad = runner.invoke(main, ["events", "--since", "yesterday", "--db", str(ingested_db)])
+    assert bad.exit_code == 2
+    missing = runner.invoke(main, ["stats", "--db", str(tmp_path / "none.sqlite")])
+    assert missing.exit_code == 1
+
+
+def test_a_late_file_recomputes_the_history_around_it(shared_data, tmp_path):
+    """Events are a function of the ordered publications, not of arrival order."""
+    from patchwork_atlas.pipeline import ingest_files, read_local
+    from patchwork_atlas.sources.archive import Archive
+
+    folder = shared_data / "ice-287g" / "publications" / "ice-xlsx"
+    files = sorted(folder.glob("participatingAgencies1[01]??2025??.xlsx"))[:10]
+    assert len(files) == 10
+    late = files[5]
+
+    def build(name: str, batches: list[list]) -> dict[str, str]:
+        conn = connect(tmp_path / f"{name}.sqlite")
+        archive = Archive(tmp_path / name)
+        for batch in batches:
+            ingest_files(conn, archive, read_local(archive, batch))
+        tables = ("agreements", "applications", "events", "agreement_sightings", "publications", "agencies")
+        return {t: h for t, h in table_hashes(conn).items() if t in tables}
+
+    in_order = build("in-order", [files])
+    late_arrival = build("late", [[f for f in files if f != late], [late]])
+    assert late_arrival == in_order
