@@ -284,3 +284,18 @@ def test_a_late_file_recomputes_the_history_around_it(shared_data, tmp_path):
     in_order = build("in-order", [files])
     late_arrival = build("late", [[f for f in files if f != late], [late]])
     assert late_arrival == in_order
+
+
+def test_every_state_cell_in_the_shared_history_is_known_or_tabled(db):
+    """A new misspelling must be added to corrections/states.csv, not matched silently."""
+    unknown = db.execute(
+        "SELECT DISTINCT state_raw FROM sheet_rows WHERE state_usps IS NULL OR flags LIKE '%state_fuzzy%'"
+    ).fetchall()
+    assert unknown == []
+
+
+def test_unseen_state_typo_is_matched_but_flagged():
+    usps, _fips, flags = normalize_state("NEBRASKAA")
+    assert usps == "NE" and "state_fuzzy_matched" in flags
+    assert normalize_state("VIRGINA")[0] == "VA"
+    assert normalize_state("ATLANTIS")[0] is None

@@ -63,7 +63,7 @@ def open_db(db: str | None, *, must_exist: bool = True) -> sqlite3.Connection:
 def emit(rows: Iterable[dict[str, Any]], fmt: str, columns: Sequence[str]) -> None:
     """Write rows as CSV (with a header) or a JSON array."""
     rows = list(rows)
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     if fmt == "json":
         out.write(json.dumps(rows, ensure_ascii=False, indent=1, default=str) + "\n")
         return

@@ -88,7 +88,7 @@ def publications(db: str | None, fmt: str) -> None:
     emit(rows, fmt, PUBLICATION_COLUMNS)
 
 
-AGREEMENT_COLUMNS = ["agency_id", "agreement_id", "state", "agency", "model", "signed_date", "status",
+AGREEMENT_COLUMNS = ["agency_id", "agreement_id", "application_id", "state", "agency", "model", "signed_date", "status",
                      "first_seen", "last_seen", "removed_date", "superseded_by", "moa_url",
                      "addendum_url", "review_reason"]
 
@@ -96,11 +96,21 @@ AGREEMENT_COLUMNS = ["agency_id", "agreement_id", "state", "agency", "model", "s
 @main.command()
 @db_option
 @click.option("--state", help="USPS code, e.g. TX.")
-@click.option("--status", type=click.Choice(["active", "removed", "superseded"]))
+@click.option("--status", type=click.Choice(["active", "pending", "removed", "superseded"]),
+              help="pending: applications still on ICE's pending list (no agreement yet).")
 @format_option("csv", "json")
 def agreements(db: str | None, state: str | None, status: str | None, fmt: str) -> None:
     """One row per agreement (agency + model + signing date) with its lifecycle."""
     conn = open_db(db)
+    if status == "pending":
+        sql = (
+            "SELECT a.agency_id, a.application_id, a.state_usps AS state, g.name AS agency, a.model,"
+            " a.status, a.first_seen_date AS first_seen, a.last_seen_date AS last_seen"
+            " FROM applications a JOIN agencies g USING (agency_id) WHERE a.status = 'pending'"
+            + (" AND a.state_usps = ?" if state else "") + " ORDER BY a.state_usps, g.name, a.model"
+        )
+        emit((dict(r) for r in conn.execute(sql, [state.upper()] if state else [])), fmt, AGREEMENT_COLUMNS)
+        return
     sql = (
         "SELECT a.agency_id, a.agreement_id, a.state_usps AS state, g.name AS agency, a.model,"
         " a.signed_date, a.status, a.first_seen_date AS first_seen, a.last_seen_date AS last_seen,"

@@ -66,7 +66,9 @@ def read_workbook(path: Path, *, with_hyperlinks: bool = True) -> Workbook:
     try:
         book = CalamineWorkbook.from_path(str(path))
         sheets = [Sheet(name, book.get_sheet_by_name(name).to_python()) for name in book.sheet_names]
-    except Exception as exc:  # calamine raises several error types for corrupt input
+    except BaseException as exc:  # calamine raises several error types; a Rust panic
+        if isinstance(exc, KeyboardInterrupt | SystemExit):  # is a BaseException (PanicException)
+            raise
         raise NotAWorkbook(f"unreadable workbook ({type(exc).__name__}: {str(exc)[:120]})") from exc
     wb = Workbook(sheets)
     if kind == "xlsx":

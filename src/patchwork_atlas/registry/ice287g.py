@@ -95,19 +95,22 @@ class Ice287gFamily:
         )
         content_hash = _content_hash(kind, rows)
         existing = conn.execute(
-            "SELECT publication_id, sort_key FROM publications WHERE list = ? AND content_hash = ?",
+            "SELECT publication_id, sort_key, canonical_sha256 FROM publications WHERE list = ? AND content_hash = ?",
             (kind, content_hash),
         ).fetchone()
         if existing:
             publication_id = existing["publication_id"]
-            if fdate.sort_key < existing["sort_key"]:
+            # The earliest sighting dates the publication and is its canonical file, whatever
+            # order the files arrive in (ties go to the smaller hash).
+            if (fdate.sort_key, raw.sha256) < (existing["sort_key"], existing["canonical_sha256"]):
                 conn.execute(
                     "UPDATE publications SET published_date=?, date_rule=?, date_note=?, sort_key=?,"
-                    " era=? WHERE publication_id=?",
-                    (fdate.date, fdate.rule, fdate.note, fdate.sort_key, era, publication_id),
+                    " era=?, canonical_sha256=?, columns=? WHERE publication_id=?",
+                    (fdate.date, fdate.rule, fdate.note, fdate.sort_key, era, raw.sha256,
+                     json.dumps(parsed.headers), publication_id),
                 )
         else:
-            publication_id = f"{kind}-{fdate.date or 'undated'}-{content_hash[:10]}"
+            publication_id = f"{kind}-{content_hash[:12]}"  # from content alone: arrival order never changes it
             conn.execute(
                 "INSERT INTO publications(publication_id, list, content_hash, published_date,"
                 " date_rule, date_note, sort_key, era, canonical_sha256, columns, n_data_rows,"

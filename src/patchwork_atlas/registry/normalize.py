@@ -57,7 +57,14 @@ def normalize_state(raw: str | None) -> tuple[str | None, str | None, tuple[str,
         found = lookup_state(_state_fixes()[text.upper()])
         flags.append("state_corrected")
     if found is None:
-        return None, None, ("unknown_state",)
+        # A typo no table knows yet: take the one state name it is clearly closest to, but
+        # flag it so the row is reviewed (and the table extended), never silently trusted.
+        from patchwork_atlas.geo.reference import state_fuzzy
+
+        found, _score = state_fuzzy(text)
+        if found is None:
+            return None, None, ("unknown_state",)
+        flags.append("state_fuzzy_matched")
     return found.usps, found.fips, tuple(flags)
 
 

@@ -30,7 +30,7 @@ def environment() -> Environment:
     )
     env.install_gettext_callables(  # type: ignore[attr-defined]
         lambda s, **kw: i18n.gettext(s) % kw if kw else i18n.gettext(s),
-        lambda s, p, n, **kw: i18n.ngettext(s, p, n) % dict(kw, num=n),
+        lambda s, p, n, **kw: i18n.ngettext(s, p, n) % dict(kw, num=fmt_num(n)),
         newstyle=False,
     )
     env.globals.update(term=i18n.term, languages=i18n.LANGUAGES, language_names=i18n.LANGUAGE_NAMES)

@@ -43,7 +43,7 @@ CREATE TABLE source_checks (
 -- One row per distinct list content. Files whose rows are equal after normalization are
 -- one publication seen several times (publication_files).
 CREATE TABLE publications (
-  publication_id   TEXT PRIMARY KEY,     -- '<list>-<date>-<content hash 10>'
+  publication_id   TEXT PRIMARY KEY,     -- '<list>-<content hash 12>'
   list             TEXT NOT NULL,        -- participating | pending
   content_hash     TEXT NOT NULL,
   published_date   TEXT,                 -- best estimate of the day ICE published it
