@@ -103,13 +103,14 @@ def agreements(db: str | None, state: str | None, status: str | None, fmt: str) 
     """One row per agreement (agency + model + signing date) with its lifecycle."""
     conn = open_db(db)
     if status == "pending":
-        sql = (
+        pending = conn.execute(
             "SELECT a.agency_id, a.application_id, a.state_usps AS state, g.name AS agency, a.model,"
             " a.status, a.first_seen_date AS first_seen, a.last_seen_date AS last_seen"
             " FROM applications a JOIN agencies g USING (agency_id) WHERE a.status = 'pending'"
-            + (" AND a.state_usps = ?" if state else "") + " ORDER BY a.state_usps, g.name, a.model"
+            " AND (:state IS NULL OR a.state_usps = :state) ORDER BY a.state_usps, g.name, a.model",
+            {"state": state.upper() if state else None},
         )
-        emit((dict(r) for r in conn.execute(sql, [state.upper()] if state else [])), fmt, AGREEMENT_COLUMNS)
+        emit((dict(r) for r in pending), fmt, AGREEMENT_COLUMNS)
         return
     sql = (
         "SELECT a.agency_id, a.agreement_id, a.state_usps AS state, g.name AS agency, a.model,"
