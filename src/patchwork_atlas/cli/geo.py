@@ -134,7 +134,49 @@ def render_text(report: dict) -> str:
         lines.append(f"\nPending 287(g) applications: {len(apps)}")
         for a in apps:
             lines.append(f"  {a['agency']} ({a['relation']}): {a['model']}, listed since {a['first_seen_date']}")
+    lines += _facility_lines(report.get("facilities"))
+    lines += _knowledge_lines(report.get("knowledge"))
+    lines += _legal_help_lines(report.get("legal_help"))
     return "\n".join(lines)
+
+
+def _facility_lines(facilities: list | None) -> list[str]:
+    if facilities is None:
+        return []
+    lines = [f"\nJails and detention facilities here that held people for ICE: {len(facilities)}"]
+    for f in facilities:
+        latest = next((y for y in reversed(f.get("adp_trend") or []) if y.get("adp") is not None), None)
+        adp = f", about {latest['adp']:.0f} people a day in FY{latest['fiscal_year']} ({latest['source_file']})" if latest else ""
+        lines.append(f"  {f['name'].title()}, {(f.get('city') or '').title()}: {f.get('type_label') or f.get('type_code')}{adp}")
+    return lines
+
+
+def _knowledge_lines(knowledge: dict | None) -> list[str]:
+    if knowledge is None:
+        return []
+    lines = []
+    for level, label in (("state", "State law"), ("local", "Local policy")):
+        entries = knowledge.get(level) or []
+        lines.append(f"\n{label}: {len(entries)} entr{'y' if len(entries) == 1 else 'ies'}")
+        for e in entries:
+            mark = "" if e.get("verification") == "verified" else " [unverified]"
+            lines.append(f"  {e['title']} ({e.get('citation') or e['kind']}), {e['status']}{mark}")
+        gap = (knowledge.get("gaps") or {}).get(level)
+        if gap and not entries:
+            lines.append(f"  {gap.get('en', gap) if isinstance(gap, dict) else gap}")
+    return lines
+
+
+def _legal_help_lines(help_: dict | None) -> list[str]:
+    if help_ is None:
+        return []
+    lines = ["\nWhere to get legal help (nearest first):"]
+    for o in (help_.get("offices") or [])[:5]:
+        lines.append(f"  {o['name']}, {o.get('city') or ''} {o.get('state_usps') or ''}: {o.get('distance_mi')} mi, {o.get('phone') or 'no phone listed'}")
+    disclaimer = help_.get("disclaimer")
+    if disclaimer:
+        lines.append(f"  {disclaimer}")
+    return lines
 
 
 @main.command()

@@ -1,0 +1,164 @@
+"""The JSON API on the real ingested data: filters, as_of, pagination, errors, OpenAPI."""
+
+from __future__ import annotations
+
+import sqlite3
+import warnings
+from pathlib import Path
+
+import pytest
+
+warnings.filterwarnings("ignore", message=".*httpx.*")
+from starlette.testclient import TestClient  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def db(ingested_db: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(f"{ingested_db.resolve().as_uri()}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+@pytest.fixture(scope="module")
+def api(ingested_db: Path) -> TestClient:
+    from patchwork_atlas.web.app import create_app
+
+    return TestClient(create_app(ingested_db, data_dir=ingested_db.parent / "data"),
+                      follow_redirects=False)
+
+
+def count(db: sqlite3.Connection, sql: str, *args) -> int:
+    return db.execute(sql, args).fetchone()[0]
+
+
+def test_openapi_document_validates(api):
+    from openapi_spec_validator import validate
+
+    r = api.get("/api/v1/openapi.json")
+    assert r.status_code == 200
+    doc = r.json()
+    validate(doc)
+    assert doc["openapi"].startswith("3.1")
+    assert {"/api/v1/agreements", "/api/v1/agencies", "/api/v1/jurisdictions/{fips}",
+            "/api/v1/lookup", "/api/v1/events", "/api/v1/publications"} <= set(doc["paths"])
+
+
+def test_every_documented_route_answers(api, db):
+    agreement = db.execute("SELECT agreement_id, agency_id FROM agreements LIMIT 1").fetchone()
+    fill = {"{agreement_id}": agreement[0], "{agency_id}": agreement[1], "{fips}": "48201"}
+    for path in api.get("/api/v1/openapi.json").json()["paths"]:
+        url = path
+        for key, value in fill.items():
+            url = url.replace(key, value)
+        params = {"q": "77002"} if path.endswith("/lookup") else None
+        r = api.get(url, params=params)
+        assert r.status_code == 200, (url, r.text[:200])
+        assert r.headers["etag"] and r.headers["access-control-allow-origin"] == "*"
+
+
+def test_agreements_filters_and_pagination(api, db):
+    r = api.get("/api/v1/agreements", params={"state": "TX", "status": "active", "limit": 10})
+    body = r.json()
+    total = count(db, "SELECT COUNT(*) FROM agreements WHERE state_usps='TX' AND status='active'")
+    assert body["pagination"]["total"] == total and len(body["data"]) == min(10, total)
+    assert all(a["state_usps"] == "TX" and a["status"] == "active" for a in body["data"])
+    seen = {a["agreement_id"] for a in body["data"]}
+    nxt = body["pagination"]["next"]
+    assert nxt.startswith("/api/v1/agreements?") and "offset=10" in nxt
+    page2 = api.get(nxt).json()["data"]
+    assert not seen & {a["agreement_id"] for a in page2}
+    jem = api.get("/api/v1/agreements", params={"model": "JEM", "limit": 1}).json()
+    assert jem["pagination"]["total"] == count(db, "SELECT COUNT(*) FROM agreements WHERE model='JEM'")
+
+
+def test_agreements_as_of_a_date(api, db):
+    pub = db.execute(
+        "SELECT publication_id, published_date FROM publications WHERE list='participating'"
+        " AND published_date IS NOT NULL ORDER BY sort_key LIMIT 1 OFFSET 5"
+    ).fetchone()
+    r = api.get("/api/v1/agreements", params={"as_of": pub["published_date"], "limit": 1000}).json()
+    chosen = r["as_of"]["publication"]["publication_id"]
+    expected = count(db, "SELECT COUNT(*) FROM agreement_sightings WHERE publication_id=?", chosen)
+    assert r["pagination"]["total"] == expected > 0
+    assert r["as_of"]["publication"]["published_date"] <= pub["published_date"]
+    early = api.get("/api/v1/agreements", params={"as_of": "1990-01-01"}).json()
+    assert early["data"] == [] and early["as_of"]["publication"] is None
+
+
+@pytest.mark.parametrize("query", [
+    {"limit": "0"}, {"limit": "5000"}, {"limit": "ten"}, {"offset": "-1"}, {"state": "Texas"},
+    {"state": "TX' OR 1=1 --"}, {"as_of": "2025-13"}, {"colour": "red"}, {"kind": "explosion"},
+])  # fmt: skip
+def test_bad_parameters_are_400_json(api, query):
+    path = "/api/v1/events" if "kind" in query else "/api/v1/agreements"
+    r = api.get(path, params=query)
+    assert r.status_code == 400
+    assert r.json()["error"]["status"] == 400 and r.headers["cache-control"] == "no-store"
+
+
+def test_repeated_parameter_is_400(api):
+    assert api.get("/api/v1/agreements?state=TX&state=FL").status_code == 400
+
+
+def test_agencies_search_is_literal(api, db):
+    r = api.get("/api/v1/agencies", params={"q": "sheriff", "state": "FL", "active": "true"}).json()
+    assert r["data"] and all("sheriff" in a["name"].lower() and a["active_models"] for a in r["data"])
+    assert api.get("/api/v1/agencies", params={"q": "%"}).json()["pagination"]["total"] == count(
+        db, "SELECT COUNT(*) FROM agencies WHERE instr(name, '%') > 0"
+    )
+    one = r["data"][0]["agency_id"]
+    detail = api.get(f"/api/v1/agencies/{one}").json()["data"]
+    assert detail["agreements"] and detail["jurisdictions"]
+    assert api.get("/api/v1/agencies/ag-000000000000").status_code == 404
+
+
+def test_agreement_detail_has_provenance(api, db):
+    agreement_id = db.execute("SELECT agreement_id FROM agreements ORDER BY n_publications DESC LIMIT 1").fetchone()[0]
+    data = api.get(f"/api/v1/agreements/{agreement_id}").json()["data"]
+    n = count(db, "SELECT COUNT(*) FROM agreement_sightings WHERE agreement_id=?", agreement_id)
+    assert len(data["sightings"]) == n
+    assert all(len(s["canonical_sha256"]) == 64 for s in data["sightings"])
+    assert data["source_rows"] and {"sha256", "sheet", "row_number"} <= set(data["source_rows"][0])
+
+
+def test_jurisdictions(api, db):
+    state = api.get("/api/v1/jurisdictions/48").json()["data"]
+    assert state["usps"] == "TX" and state["summary"]["active_agreements"] == count(
+        db, "SELECT COUNT(*) FROM agreements WHERE state_usps='TX' AND status='active'")
+    county = api.get("/api/v1/jurisdictions/48201").json()["data"]
+    assert county["report"]["counties"][0]["fips"] == "48201"
+    assert "agreements" in county["report"] and county["as_of"]["participating_as_of"]
+    assert api.get("/api/v1/jurisdictions/99999").status_code == 404
+    assert api.get("/api/v1/jurisdictions/4820").status_code == 400
+
+
+def test_lookup(api):
+    r = api.get("/api/v1/lookup", params={"q": "77002"}).json()["data"]
+    assert r["report"]["place"]["kind"] == "zip" and r["report"]["counties"][0]["fips"] == "48201"
+    assert api.get("/api/v1/lookup").status_code == 400
+    ambiguous = api.get("/api/v1/lookup", params={"q": "Fairview, TX"})
+    assert ambiguous.status_code == 300 and len(ambiguous.json()["candidates"]) >= 2
+    assert api.get("/api/v1/lookup", params={"q": "Nowhere Special, TX"}).status_code == 404
+
+
+def test_events_and_publications(api, db):
+    r = api.get("/api/v1/events", params={"state": "FL", "kind": "agreement_listed", "limit": 5}).json()
+    assert r["pagination"]["total"] == count(
+        db, "SELECT COUNT(*) FROM events WHERE state_usps='FL' AND kind='agreement_listed'")
+    dates = [e["event_date"] for e in r["data"]]
+    assert dates == sorted(dates, reverse=True)
+    since = api.get("/api/v1/events", params={"since": "2026-01-01", "limit": 1}).json()
+    assert since["pagination"]["total"] == count(db, "SELECT COUNT(*) FROM events WHERE event_date >= '2026-01-01'")
+    pubs = api.get("/api/v1/publications", params={"list": "pending", "limit": 1000}).json()
+    assert pubs["pagination"]["total"] == count(db, "SELECT COUNT(*) FROM publications WHERE list='pending'")
+    assert all(p["files"] for p in pubs["data"])
+
+
+def test_cors_etag_and_cache(api):
+    r = api.options("/api/v1/agreements", headers={"origin": "https://example.org",
+                                                    "access-control-request-method": "GET"})
+    assert r.status_code == 204 and r.headers["access-control-allow-origin"] == "*"
+    r = api.get("/api/v1/summary")
+    assert "max-age" in r.headers["cache-control"]
+    assert api.get("/api/v1/summary", headers={"if-none-match": r.headers["etag"]}).status_code == 304
+    assert api.get("/api/v1/nothing-here").json()["error"]["status"] == 404
