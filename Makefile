@@ -3,8 +3,13 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
-# Where `make run` ingests from: empty = ICE's live 287(g) page; or a local folder/file.
+# Where `make run` ingests from: empty = ICE's live 287(g) page; or a local folder/file
+# (e.g. PATCHWORK_SOURCE=../shared/data/ice-287g). A local folder's sibling folders
+# ice-detention/ and eoir/, when present, are ingested with it (same offline snapshot).
 PATCHWORK_SOURCE ?=
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PATCHWORK_SIBLINGS = $(if $(strip $(PATCHWORK_SOURCE)),$(wildcard $(addprefix $(dir $(patsubst %/,%,$(PATCHWORK_SOURCE))),ice-detention eoir)))
 export PATCHWORK_DATA_DIR ?= $(CURDIR)/data
 
 .PHONY: run test lint bench clean
@@ -16,9 +21,11 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $@
 
+# Set up, ingest, then serve the atlas read-only (it prints its address; Ctrl-C stops it).
 run: $(VENV)/.installed
-	$(BIN)/patchwork ingest $(PATCHWORK_SOURCE); test $$? -ne 1
+	$(BIN)/patchwork ingest $(PATCHWORK_SOURCE) $(PATCHWORK_SIBLINGS); test $$? -ne 1
 	$(BIN)/patchwork stats
+	$(BIN)/patchwork serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check src tests bench

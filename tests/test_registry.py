@@ -116,12 +116,17 @@ def test_signing_year_5025_is_kept_flagged_and_corrected_by_table(db):
 
 
 def test_unreadable_file_name_date_is_dated_by_the_workbook(db):
-    pub = _pub_of(db, "participatingAgencies090022025am.xlsx")
-    assert pub["published_date"] == "2025-09-02"
-    assert pub["date_rule"] == "workbook_saved"
-    f = db.execute("SELECT name_date_note FROM publication_files f JOIN file_sightings s USING (sha256)"
-                   " WHERE s.file_name = 'participatingAgencies090022025am.xlsx'").fetchone()
-    assert "090022025" in f[0]
+    """participatingAgencies090022025am.xlsx: the name's date cannot be read; the workbook was
+    saved 2025-09-02. Its rows equal the list of 2025-08-29 pm once ICE's 'WEST VIRIGINIA' is
+    normalized, so it is one more sighting of that publication and changes nothing."""
+    f = db.execute(
+        "SELECT f.* FROM publication_files f JOIN file_sightings s USING (sha256)"
+        " WHERE s.file_name = 'participatingAgencies090022025am.xlsx'"
+    ).fetchone()
+    assert "090022025" in f["name_date_note"] and f["name_date"] is None
+    assert (f["file_date"], f["file_date_rule"]) == ("2025-09-02", "workbook_saved")
+    pub = _pub_of(db, "participatingAgencies08292025pm.xlsx")
+    assert f["publication_id"] == pub["publication_id"] and pub["published_date"] == "2025-08-29"
 
 
 @pytest.mark.parametrize("name,date", [

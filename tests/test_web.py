@@ -209,6 +209,8 @@ def test_data_vocabulary_translated(client, db):
     kinds = {row[0] for row in db.execute("SELECT DISTINCT kind FROM events")}
     models = {row[0] for row in db.execute("SELECT DISTINCT model FROM agreements")}
     statuses = {row[0] for row in db.execute("SELECT DISTINCT status FROM agreements")}
+    rules = {row[0] for row in db.execute("SELECT DISTINCT date_rule FROM publications")}
+    app_statuses = {row[0] for row in db.execute("SELECT DISTINCT status FROM applications")}
     from patchwork_atlas.web.i18n import catalog
 
     for lang in ("en", "es"):
@@ -217,6 +219,10 @@ def test_data_vocabulary_translated(client, db):
             assert f"event:{kind}" in cat, (lang, kind)
         for status in statuses:
             assert f"status:{status}" in cat, (lang, status)
+        for rule in rules:
+            assert f"date_rule:{rule}" in cat, (lang, rule)
+        for status in app_statuses:
+            assert f"application_status:{status}" in cat, (lang, status)
         for model in models & {"JEM", "TFM", "WSO"}:
             assert f"model:{model}" in cat and f"model_does:{model}" in cat
 
@@ -313,3 +319,13 @@ def test_serves_while_ingest_writes(ingested_db, tmp_path):
     writer.execute("COMMIT")
     writer.close()
     assert c.get("/api/v1/events", params={"limit": 1}).json()["pagination"]["total"] == before - 1
+
+
+def test_serve_command_needs_a_database(tmp_path):
+    from click.testing import CliRunner
+
+    from patchwork_atlas.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "--db", str(tmp_path / "none.sqlite")])
+    assert result.exit_code == 1 and "no database" in result.output
+    assert CliRunner().invoke(main, ["serve", "--port", "0"]).exit_code == 2

@@ -95,6 +95,8 @@ def ingest_files(
     fams = families()
     by_name = {f.name: f for f in fams}
     report = IngestReport()
+    # Fewer WAL checkpoints during a batch (each file still commits on its own); one at the end.
+    conn.execute("PRAGMA wal_autocheckpoint=50000")
     for raw in raws:
         outcome = _ingest_one(conn, archive, raw, fams)
         report.outcomes.append(outcome)
@@ -113,6 +115,8 @@ def ingest_files(
             conn.execute("DELETE FROM meta WHERE key = ?", (_dirty_key(name),))
     with transaction(conn):
         _load_knowledge(conn)
+    conn.execute("PRAGMA wal_autocheckpoint=1000")
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
     return report
 
 

@@ -199,9 +199,12 @@ class API:
             st = places.state(fips)
             if st is None:
                 raise NotFound("no such state FIPS code")
+            from patchwork_atlas.web.pages import _state_law
+
             with self.db.snapshot() as conn:
                 return JSON({"data": {"level": "state", **st, "summary": q.summary(conn, st["usps"]),
-                                      "series": q.state_series(conn, st["usps"])}})
+                                      "series": q.state_series(conn, st["usps"]),
+                                      "law": _state_law(conn, st["fips"])}})
         if not re.fullmatch(r"\d{5}", fips):
             raise BadRequest("FIPS must be 2 digits (state) or 5 digits (county)")
         place = places.county_place(fips)

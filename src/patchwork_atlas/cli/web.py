@@ -14,7 +14,8 @@ from patchwork_atlas.cli.app import db_option, fail, main
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Worker processes (each opens the database read-only).")
-def serve(db: str | None, host: str, port: int, workers: int) -> None:
+@click.option("--no-cache", is_flag=True, hidden=True, help="Render every request (benchmarks).")
+def serve(db: str | None, host: str, port: int, workers: int, no_cache: bool) -> None:
     """Serve the atlas (pages, /api/v1, feeds, downloads) from the database, read-only.
 
     Keeps serving while `patchwork ingest` writes to the same file (SQLite WAL): pages
@@ -28,6 +29,8 @@ def serve(db: str | None, host: str, port: int, workers: int) -> None:
     if not path.exists():
         fail(f"no database at {path}; run `patchwork ingest` first or pass --db")
     os.environ[config.DB_ENV] = str(path.resolve())
+    if no_cache:
+        os.environ["PATCHWORK_WEB_CACHE"] = "0"
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"Patchwork is serving {path} at http://{shown}:{port}/  (Ctrl-C to stop)", err=True)
     uvicorn.run(
@@ -38,6 +41,8 @@ def serve(db: str | None, host: str, port: int, workers: int) -> None:
 
 
 def _app():  # type: ignore[no-untyped-def]
+    import os
+
     from patchwork_atlas.web.app import create_app
 
-    return create_app()
+    return create_app(cache=os.environ.get("PATCHWORK_WEB_CACHE") != "0")

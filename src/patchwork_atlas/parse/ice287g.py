@@ -110,7 +110,9 @@ def find_header(sheet: Sheet) -> int | None:
 
 def cell_text(value: Any) -> str | None:
     """A cell as printed: dates in ISO form, whole floats without '.0', text untouched."""
-    if value is None or value == "":
+    if type(value) is str:  # the common case first: this runs for every cell of every file
+        return value or None
+    if value is None:
         return None
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
@@ -129,7 +131,8 @@ def parse_sheet(sheet: Sheet, header_index: int) -> tuple[dict[str, int], list[s
         cells = sheet.rows[i]
         if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
             continue
-        values = {f: cell_text(cells[c]) if c < len(cells) else None for f, c in known.items()}
+        width = len(cells)
+        values = {f: (cell_text(cells[c]) if c < width else None) for f, c in known.items()}
         links = {
             f: sheet.hyperlinks.get((i, known[f])) for f in ("moa", "addendum") if f in known
         }

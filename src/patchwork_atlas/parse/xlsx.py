@@ -16,9 +16,9 @@ from python_calamine import CalamineWorkbook
 
 NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
 _HYPERLINK = re.compile(rb"<(?:\w+:)?hyperlink\s([^>]*?)/?>")
+_RELATIONSHIP = re.compile(r"<(?:\w+:)?Relationship\s([^>]*?)/?>")
 _ATTR = re.compile(r'([\w:]+)="([^"]*)"')
 
 
@@ -99,16 +99,20 @@ def _core_times(zf: zipfile.ZipFile) -> tuple[str | None, str | None]:
 
 
 def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """Relationship id -> (target, mode). A regex over the flat <Relationship/> elements: a
+    sheet's rels can hold thousands of hyperlinks, and a full XML parse costs more than the read."""
     folder, name = posixpath.split(part)
     rels_path = posixpath.join(folder, "_rels", name + ".rels")
     try:
-        root = ET.fromstring(zf.read(rels_path))
+        xml = zf.read(rels_path).decode("utf-8", "replace")
     except KeyError:
         return {}
-    return {
-        r.get("Id"): (r.get("Target", ""), r.get("TargetMode", ""))
-        for r in root.iter(f"{NS_PKG_REL}Relationship")
-    }
+    out = {}
+    for attrs in _RELATIONSHIP.findall(xml):
+        found = {k: html.unescape(v) for k, v in _ATTR.findall(attrs)}
+        if "Id" in found:
+            out[found["Id"]] = (found.get("Target", ""), found.get("TargetMode", ""))
+    return out
 
 
 def _hyperlinks(zf: zipfile.ZipFile) -> dict[str, dict[tuple[int, int], str]]:

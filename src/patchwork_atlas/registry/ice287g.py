@@ -123,8 +123,9 @@ class Ice287gFamily:
             )
         conn.execute(
             "INSERT INTO publication_files(publication_id, sha256, sheet, name_date, name_date_note,"
-            " n_data_rows) VALUES (?,?,?,?,?,?)",
-            (publication_id, raw.sha256, parsed.sheet, fdate.name_date, fdate.name_note, len(parsed.rows)),
+            " file_date, file_date_rule, n_data_rows) VALUES (?,?,?,?,?,?,?,?)",
+            (publication_id, raw.sha256, parsed.sheet, fdate.name_date, fdate.name_note, fdate.date,
+             fdate.rule, len(parsed.rows)),
         )
         flagged = f", {flags_total} flagged cells" if flags_total else ""
         return f"{kind} list, {len(rows)} rows, dated {fdate.date} ({fdate.rule}){flagged}"
@@ -189,7 +190,7 @@ def _normalize_rows(parsed: ParsedList, latest_plausible: dt.date) -> tuple[list
                 "signed_date": signed_date,
                 "moa_url": link_of(v.get("moa"), row.links.get("moa")),
                 "addendum_url": link_of(v.get("addendum"), row.links.get("addendum")),
-                "flags": json.dumps(sorted(set(flags))),
+                "flags": json.dumps(sorted(set(flags))) if flags else "[]",
             }
         )
     return out, flagged
@@ -199,8 +200,9 @@ def _content_hash(kind: str, rows: list[dict]) -> str:
     """Equal for two files whose rows are the same after normalization (links compared by
     their cleaned target, so web-archive prefixes do not count)."""
     keys = sorted(
-        json.dumps(
-            [
+        "\x1f".join(
+            part or ""
+            for part in (
                 r["state_usps"] or clean_text(r["state_raw"]),
                 r["agency_id"] or clean_text(r["agency_raw"]),
                 r["model"],
@@ -209,7 +211,7 @@ def _content_hash(kind: str, rows: list[dict]) -> str:
                 (clean_text(r["county_raw"]) or "").lower(),
                 r["moa_url"],
                 r["addendum_url"],
-            ]
+            )
         )
         for r in rows
     )

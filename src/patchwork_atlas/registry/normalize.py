@@ -28,6 +28,7 @@ def _table(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+@lru_cache(maxsize=1 << 17)
 def clean_text(value: str | None) -> str | None:
     """Trim and collapse whitespace (including no-break spaces); None for empty."""
     if value is None:
@@ -143,7 +144,7 @@ def _date_fixes() -> dict[tuple[str, str, str], dict[str, str]]:
     return {(r["wrong_value"], r["state"], r["agency_key"]): r for r in _table("signed_dates.csv")}
 
 
-def _parse_date_text(text: str) -> dt.date | None:
+def _parse_date_formats(text: str) -> dt.date | None:
     for fmt in ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y", "%Y/%m/%d", "%B %d, %Y", "%b %d, %Y"):
         try:
             return dt.datetime.strptime(text, fmt).date()
@@ -169,6 +170,18 @@ def normalize_signed(
         value = typed
     else:
         value = _parse_date_text(text)
+    return _check_signed(value, latest_plausible)
+
+
+@lru_cache(maxsize=1 << 14)
+def _parse_date_text(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if len(text) == 10 else _parse_date_formats(text)
+    except ValueError:
+        return _parse_date_formats(text)
+
+
+def _check_signed(value: dt.date | None, latest_plausible: dt.date) -> tuple[str | None, list[str]]:
     if value is None:
         return None, ["unparsed_signed_date"]
     if not (EARLIEST_SIGNING <= value <= latest_plausible):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import csv
 import io
 import json
@@ -110,6 +111,7 @@ class Downloads:
                 finally:
                     dest.close()
                 self._snapshot = (state, Path(tmp))
+                atexit.register(Path(tmp).unlink, missing_ok=True)
             path = self._snapshot[1]
         return FileResponse(path, media_type="application/vnd.sqlite3", filename="patchwork.sqlite",
                             headers={"cache-control": "no-store"})

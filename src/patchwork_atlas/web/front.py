@@ -29,7 +29,9 @@ SECURITY_HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
 ]  # fmt: skip
 CORS_PREFIXES = ("/api/", "/feeds/", "/downloads/")
+# Big files stream from disk; free-text searches are never kept, not even in memory.
 UNCACHED_PREFIXES = ("/downloads/patchwork.sqlite", "/downloads/raw/", "/lang/", "/healthz")
+PRIVATE_PREFIXES = ("/search", "/api/v1/lookup")
 COMPRESSIBLE = (b"text/", b"application/json", b"application/geo+json", b"application/atom+xml",
                 b"image/svg+xml", b"application/javascript", b"application/vnd.oai.openapi+json")
 
@@ -89,6 +91,14 @@ class Front:
         if method not in ("GET", "HEAD") or path.startswith(UNCACHED_PREFIXES):
             await self.app(scope, receive, _wrap_send(send, cors))
             return
+        if path.startswith(PRIVATE_PREFIXES):
+            hit = await self._render(scope, receive)
+            headers = [h for h in hit.headers if h[0] != b"cache-control"]
+            hit = Cached(hit.status, [*headers, (b"cache-control", b"no-store")], hit.body, hit.gz,
+                         hit.etag)
+            await _reply(send, hit, cors=cors, gzip_ok=gzip_ok, inm=inm, head=method == "HEAD",
+                         vary_language=not prefixed)
+            return
         state = self.db.state()
         key = (path, scope.get("query_string", b""), lang, bool(prefixed))
         hit = self.cache.get(state, key)
@@ -146,7 +156,7 @@ async def _reply(send: Callable, hit: Cached, *, cors: bool, gzip_ok: bool, inm:
         if inm and hit.etag in inm.replace(b"W/", b""):
             await _send(send, 304, _extra([h for h in headers if h[0] in (b"etag", b"vary", b"cache-control")], cors), b"")
             return
-    else:
+    elif not any(k == b"cache-control" for k, _ in headers):
         headers.append((b"cache-control", b"no-store"))
     body = hit.body
     if gzip_ok and hit.gz is not None:

@@ -67,6 +67,8 @@ CREATE TABLE publication_files (
   sheet          TEXT NOT NULL,
   name_date      TEXT,                   -- the date ICE's file name claims, if it parses
   name_date_note TEXT,
+  file_date      TEXT,                   -- this sighting's own date, by the dating rules
+  file_date_rule TEXT,
   n_data_rows    INTEGER NOT NULL,
   PRIMARY KEY (publication_id, sha256)
 );
@@ -96,7 +98,6 @@ CREATE TABLE sheet_rows (
   flags            TEXT NOT NULL DEFAULT '[]',
   PRIMARY KEY (sha256, sheet, row_number)
 );
-CREATE INDEX sheet_rows_agency ON sheet_rows(agency_id);
 
 CREATE TABLE agencies (
   agency_id       TEXT PRIMARY KEY,      -- 'ag-' + hash(state, normalized name)
