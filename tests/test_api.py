@@ -162,3 +162,34 @@ def test_cors_etag_and_cache(api):
     assert "max-age" in r.headers["cache-control"]
     assert api.get("/api/v1/summary", headers={"if-none-match": r.headers["etag"]}).status_code == 304
     assert api.get("/api/v1/nothing-here").json()["error"]["status"] == 404
+
+
+def test_vocabulary_in_both_languages(api, db):
+    data = api.get("/api/v1/vocabulary").json()["data"]
+    for kind in {r[0] for r in db.execute("SELECT DISTINCT kind FROM events")}:
+        assert data["event"][kind]["en"] and data["event"][kind]["es"]
+    assert data["model"]["JEM"]["es"] == "Modelo de cárcel (JEM)"
+
+
+def test_no_request_value_causes_a_server_error(api):
+    """Arbitrary text in any parameter or path segment is a 4xx (or a valid answer), never a 500."""
+    from urllib.parse import quote
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    names = ["state", "model", "status", "agency_id", "county", "as_of", "limit", "offset", "q",
+             "kind", "since", "until", "list", "active"]
+    paths = ["/api/v1/agreements", "/api/v1/agencies", "/api/v1/events", "/api/v1/publications",
+             "/api/v1/applications", "/api/v1/lookup"]
+    text = st.text(min_size=0, max_size=40)
+
+    @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.sampled_from(paths), st.sampled_from(names), text, text)
+    def check(path, name, value, segment):
+        assert api.get(path, params={name: value}).status_code in (200, 300, 400, 404)
+        for base in ("/api/v1/jurisdictions/", "/api/v1/agencies/", "/county/", "/state/"):
+            r = api.get(base + quote(segment, safe=""))
+            assert r.status_code < 500
+
+    check()

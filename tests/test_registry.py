@@ -304,3 +304,27 @@ def test_unseen_state_typo_is_matched_but_flagged():
     assert usps == "NE" and "state_fuzzy_matched" in flags
     assert normalize_state("VIRGINA")[0] == "VA"
     assert normalize_state("ATLANTIS")[0] is None
+
+
+def test_incremental_derivation_equals_a_full_rebuild(shared_data, tmp_path, monkeypatch):
+    """New lists are applied to the stored walk (the fast path); the result must be exactly
+    what re-walking the whole history gives."""
+    from patchwork_atlas.pipeline import ingest_files, read_local
+    from patchwork_atlas.sources.archive import Archive
+
+    files = sorted((shared_data / "ice-287g" / "publications" / "ice-xlsx").glob("*Agencies02??2026*.xlsx"))
+    assert len(files) > 20 and any(f.name.startswith("pending") for f in files)
+    paths = []
+    real_derive = lifecycle.derive
+    monkeypatch.setattr(lifecycle, "derive", lambda conn: paths.append(real_derive(conn)) or paths[-1])
+    conn = connect(tmp_path / "inc.sqlite")
+    archive = Archive(tmp_path / "data")
+    ingest_files(conn, archive, read_local(archive, files[:8]))
+    for path in files[8:]:
+        ingest_files(conn, archive, read_local(archive, [path]))
+    assert paths[0] == "rebuilt" and paths.count("extended") >= 10
+    incremental = table_hashes(conn)
+    conn.execute("BEGIN")
+    lifecycle.rebuild(conn)
+    conn.execute("COMMIT")
+    assert table_hashes(conn) == incremental

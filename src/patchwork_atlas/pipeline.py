@@ -162,7 +162,9 @@ def _ingest_one(conn: sqlite3.Connection, archive: Archive, raw: RawFile, fams: 
     except Rejected as exc:
         archive.record(raw, "rejected", str(exc))
         return FileOutcome(raw.file_name, "rejected", str(exc), raw.sha256)
-    except Exception as exc:  # a parser bug must not take the other files down with it
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # a reader bug (even a Rust panic) must not take the other files down
         reason = f"could not be read ({type(exc).__name__}: {exc})"
         archive.record(raw, "rejected", reason)
         return FileOutcome(raw.file_name, "rejected", reason, raw.sha256)

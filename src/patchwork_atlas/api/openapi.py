@@ -100,6 +100,9 @@ def document() -> dict[str, Any]:
             "/api/v1/publications": _op("Every distinct ICE list, with its files",
                                         [P("list"), P("limit"), P("offset")], "Publication",
                                         listing=True),
+            "/api/v1/vocabulary": _op("Plain-language names of every data code (model, status,"
+                                      " event kind, date rule), in English and Spanish", [],
+                                      "Vocabulary"),
             "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {
                 "200": {"description": "OpenAPI document",
                         "content": {"application/vnd.oai.openapi+json": {"schema": {"type": "object"}}}}}}},
@@ -132,6 +135,7 @@ def document() -> dict[str, Any]:
                                     era=S, canonical_sha256=S, n_data_rows=IN,
                                     files={"type": "array", "items": {"type": "object"}}),
                 "Jurisdiction": _obj(data={"type": "object"}),
+                "Vocabulary": _obj(data={"type": "object", "additionalProperties": {"type": "object"}}),
                 "Lookup": _obj(data={"type": "object"}),
             },
             "responses": {

@@ -118,7 +118,7 @@ class API:
             ("/api/v1/applications", self.applications),
             ("/api/v1/jurisdictions/{fips}", self.jurisdiction), ("/api/v1/lookup", self.lookup),
             ("/api/v1/events", self.events), ("/api/v1/publications", self.publications),
-            ("/api/v1/openapi.json", self.openapi),
+            ("/api/v1/vocabulary", self.vocabulary), ("/api/v1/openapi.json", self.openapi),
         ]  # fmt: skip
         return [Route(path, _guard(fn), methods=["GET", "HEAD"]) for path, fn in r]
 
@@ -134,6 +134,17 @@ class API:
         from patchwork_atlas.api.openapi import document
 
         return JSON(document(), media_type="application/vnd.oai.openapi+json")
+
+    def vocabulary(self, request: Request) -> Response:
+        """Plain-language names of every code in the data, in English and Spanish."""
+        params(request, ())
+        from patchwork_atlas.web import catalogs, i18n
+
+        out: dict[str, dict[str, dict[str, str]]] = {}
+        for key in catalogs.vocabulary():
+            kind, code = key.split(":", 1)
+            out.setdefault(kind, {})[code] = {lang: i18n.term(kind, code, lang) for lang in i18n.LANGUAGES}
+        return JSON({"data": out})
 
     def summary(self, request: Request) -> Response:
         p = params(request, ("state",))

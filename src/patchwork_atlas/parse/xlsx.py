@@ -63,6 +63,8 @@ def read_workbook(path: Path, *, with_hyperlinks: bool = True) -> Workbook:
     kind = sniff_kind(head)
     if kind not in ("xlsx", "xls"):
         raise NotAWorkbook(f"not a workbook (content looks like {kind})")
+    if kind == "xlsx":
+        _check_extent(path)
     try:
         book = CalamineWorkbook.from_path(str(path))
         sheets = [Sheet(name, book.get_sheet_by_name(name).to_python()) for name in book.sheet_names]
@@ -82,6 +84,30 @@ def read_workbook(path: Path, *, with_hyperlinks: bool = True) -> Workbook:
         except (zipfile.BadZipFile, KeyError, ET.ParseError) as exc:
             raise NotAWorkbook(f"broken workbook container ({exc})") from exc
     return wb
+
+
+MAX_CELLS = 20_000_000
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z$]+\d+:)?\$?([A-Z]+)\$?(\d+)"')
+_CELL_AT = re.compile(rb'<(?:\w+:)?c\s+r="([A-Z]{1,3})(\d+)"')
+
+
+def _check_extent(path: Path) -> None:
+    """Refuse a sheet whose used range is absurd before calamine allocates it: one value at
+    XFD1048576 in a 5 KB file would make the reader ask for hundreds of gigabytes and abort."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for name in zf.namelist():
+                if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                    continue
+                xml = zf.read(name)
+                rows = cols = 0
+                for m in _CELL_AT.finditer(xml):
+                    cols = max(cols, _col_index(m.group(1).decode()) + 1)
+                    rows = max(rows, int(m.group(2)))
+                if rows * cols > MAX_CELLS:
+                    raise NotAWorkbook(f"sheet {name.rsplit('/', 1)[-1]} spans {rows} rows x {cols} columns; refusing to read it")
+    except zipfile.BadZipFile as exc:
+        raise NotAWorkbook(f"broken workbook container ({exc})") from exc
 
 
 def _core_times(zf: zipfile.ZipFile) -> tuple[str | None, str | None]:

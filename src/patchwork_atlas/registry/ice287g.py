@@ -127,11 +127,12 @@ class Ice287gFamily:
             (publication_id, raw.sha256, parsed.sheet, fdate.name_date, fdate.name_note, fdate.date,
              fdate.rule, len(parsed.rows)),
         )
+        lifecycle.note_new_file(conn, raw.sha256)
         flagged = f", {flags_total} flagged cells" if flags_total else ""
         return f"{kind} list, {len(rows)} rows, dated {fdate.date} ({fdate.rule}){flagged}"
 
     def derive(self, conn: sqlite3.Connection) -> None:
-        lifecycle.rebuild(conn)
+        lifecycle.derive(conn)
         try:
             from patchwork_atlas.geo.resolver import resolve_agencies
         except ImportError:

@@ -203,8 +203,8 @@ def render_svg(
         href = fill.href if fill else default_href.format(fips=county.fips)
         label = f"{county.name}" + (f": {fill.label}" if fill else "")
         parts.append(
-            f'<a href="{escape(href)}"><path class="{css}" d="{county.d}"><title>{escape(label)}'
-            "</title></path></a>"
+            f'<a href="{escape(href)}"><title>{escape(label)}</title><path class="{css}"'
+            f' d="{county.d}"/></a>'
         )
     parts.append('</g><g class="states" aria-hidden="true">')
     for st in states:

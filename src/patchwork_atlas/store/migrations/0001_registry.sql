@@ -98,6 +98,7 @@ CREATE TABLE sheet_rows (
   flags            TEXT NOT NULL DEFAULT '[]',
   PRIMARY KEY (sha256, sheet, row_number)
 );
+CREATE INDEX sheet_rows_agency ON sheet_rows(agency_id);
 
 CREATE TABLE agencies (
   agency_id       TEXT PRIMARY KEY,      -- 'ag-' + hash(state, normalized name)
