@@ -3,13 +3,12 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
-# Where `make run` ingests from: empty = ICE's live 287(g) page; or a local folder/file
-# (e.g. PATCHWORK_SOURCE=../shared/data/ice-287g). A local folder's sibling folders
-# ice-detention/ and eoir/, when present, are ingested with it (same offline snapshot).
-PATCHWORK_SOURCE ?=
+# Where `make run` ingests from: empty = ICE's live 287(g) page; a local folder or file
+# (e.g. PATCHWORK_SOURCE=../shared/data: every kind of publication is recognized by content);
+# or the URL of a mirror of ICE's page.
+export PATCHWORK_SOURCE ?=
 HOST ?= 127.0.0.1
 PORT ?= 8000
-PATCHWORK_SIBLINGS = $(if $(strip $(PATCHWORK_SOURCE)),$(wildcard $(addprefix $(dir $(patsubst %/,%,$(PATCHWORK_SOURCE))),ice-detention eoir)))
 export PATCHWORK_DATA_DIR ?= $(CURDIR)/data
 
 .PHONY: run test lint bench clean
@@ -23,7 +22,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 
 # Set up, ingest, then serve the atlas read-only (it prints its address; Ctrl-C stops it).
 run: $(VENV)/.installed
-	$(BIN)/patchwork ingest $(PATCHWORK_SOURCE) $(PATCHWORK_SIBLINGS); test $$? -ne 1
+	$(BIN)/patchwork ingest; test $$? -ne 1
 	$(BIN)/patchwork stats
 	$(BIN)/patchwork serve --host $(HOST) --port $(PORT)
 
@@ -32,7 +31,12 @@ test: $(VENV)/.installed
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed
+	$(BIN)/python -m pip install -q '.[bench]'
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/geo.py
+	$(BIN)/python bench/detention.py
+	$(BIN)/python bench/web.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) data

@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 import click
 
 from patchwork_atlas import config
+from patchwork_atlas.formats import csv_cell
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -70,11 +71,4 @@ def emit(rows: Iterable[dict[str, Any]], fmt: str, columns: Sequence[str]) -> No
     writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _csv_safe(v) for k, v in row.items()})
-
-
-def _csv_safe(value: Any) -> Any:
-    """Neutralise spreadsheet formula injection in text cells."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+        writer.writerow({k: csv_cell(v) for k, v in row.items()})

@@ -31,7 +31,7 @@ def resolve(input_csv: str, output: str | None) -> None:
 
     No database is needed. Exit 3 when some rows could not be read (no state or agency).
     """
-    from patchwork_atlas.cli.app import _csv_safe
+    from patchwork_atlas.formats import csv_cell
     from patchwork_atlas.geo.resolver import resolve as resolve_one
 
     with open(input_csv, encoding="utf-8-sig", newline="") as fh:
@@ -54,7 +54,7 @@ def resolve(input_csv: str, output: str | None) -> None:
             res = resolve_one(state, agency, atype, county)
             merged = dict(row)
             merged.update(res.as_row())
-            writer.writerow({k: _csv_safe(v) for k, v in merged.items()})
+            writer.writerow({k: csv_cell(v) for k, v in merged.items()})
     finally:
         if output:
             fh_out.close()

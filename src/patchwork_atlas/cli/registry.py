@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
@@ -27,12 +28,16 @@ from patchwork_atlas.cli.app import (
               help=f"Where raw files are archived (default: ${config.DATA_DIR_ENV}).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
 def ingest(inputs: tuple[str, ...], db: str | None, data_dir: str | None, quiet: bool) -> None:
-    """Ingest publications: local files or folders, URLs, or (no argument) ICE's live 287(g) page."""
+    """Ingest publications: local files or folders, URLs, or (no argument) ICE's live 287(g) page
+    (or $PATCHWORK_SOURCE: a local folder or file, or the URL of a mirror of ICE's page)."""
     from patchwork_atlas.pipeline import ingest_files, read_local
     from patchwork_atlas.sources import ice287g as fetcher
     from patchwork_atlas.sources.archive import Archive
     from patchwork_atlas.store import connect
 
+    source = os.environ.get(config.SOURCE_ENV, "").strip()
+    if not inputs and source and not source.lower().startswith(("http://", "https://")):
+        inputs = (source,)  # a local folder or file instead of ICE's page (a URL names a mirror page)
     archive = Archive(config.data_dir(data_dir))
     conn = connect(config.db_path(db))
     raws, fetch_errors = [], []

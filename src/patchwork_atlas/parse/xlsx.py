@@ -7,6 +7,7 @@ import html
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,7 +88,6 @@ def read_workbook(path: Path, *, with_hyperlinks: bool = True) -> Workbook:
 
 
 MAX_CELLS = 20_000_000
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z$]+\d+:)?\$?([A-Z]+)\$?(\d+)"')
 _CELL_AT = re.compile(rb'<(?:\w+:)?c\s+r="([A-Z]{1,3})(\d+)"')
 
 
@@ -106,8 +106,8 @@ def _check_extent(path: Path) -> None:
                     rows = max(rows, int(m.group(2)))
                 if rows * cols > MAX_CELLS:
                     raise NotAWorkbook(f"sheet {name.rsplit('/', 1)[-1]} spans {rows} rows x {cols} columns; refusing to read it")
-    except zipfile.BadZipFile as exc:
-        raise NotAWorkbook(f"broken workbook container ({exc})") from exc
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        raise NotAWorkbook(f"broken workbook container ({type(exc).__name__}: {exc})") from exc
 
 
 def _core_times(zf: zipfile.ZipFile) -> tuple[str | None, str | None]:

@@ -459,16 +459,35 @@ def legal_help_for_place(
     state = getattr(place, "state_usps", None)
     origin = _origin(place)
     where = "placement = 'zip' AND org_id NOT IN (SELECT org_id FROM legal_orgs WHERE is_national = 1)"
-    rows = conn.execute(f"SELECT * FROM legal_offices WHERE {where}").fetchall()  # noqa: S608
+    rows = conn.execute(
+        f"SELECT office_id, lat, lon, state_usps, name, languages FROM legal_offices WHERE {where}"  # noqa: S608
+    ).fetchall()
     if speaks:
         rows = [r for r in rows if speaks in json.loads(r["languages"])]
-    listed = [_listing(r, lang, origin, state) for r in rows]
-    listed = [x for x in listed if x["distance_km"] is not None] if origin else listed
-    listed.sort(key=lambda x: (not x["in_state"], x["distance_km"] if x["distance_km"] is not None else 1e9, x["name"]))
-    in_state = [x for x in listed if x["in_state"]]
-    chosen = in_state[:limit]
-    if len(chosen) < limit:
-        chosen += [x for x in listed if not x["in_state"]][: limit - len(chosen)]
+    # Order the raw rows first and build full listings only for the few shown: this runs on
+    # every profile and lookup.
+    ranked = []
+    for r in rows:
+        distance = None
+        if origin and r["lat"] is not None:
+            distance = round(reference.distance_km(origin[0], origin[1], r["lat"], r["lon"]), 1)
+        if origin and distance is None:
+            continue
+        in_state = bool(state and r["state_usps"] == state)
+        ranked.append(((not in_state, distance if distance is not None else 1e9, r["name"]), r))
+    ranked.sort(key=lambda x: x[0])
+    in_state_rows = [r for k, r in ranked if not k[0]]
+    chosen_rows = in_state_rows[:limit]
+    if len(chosen_rows) < limit:
+        chosen_rows += [r for k, r in ranked if k[0]][: limit - len(chosen_rows)]
+    full = {
+        r["office_id"]: r
+        for r in conn.execute(
+            f"SELECT * FROM legal_offices WHERE office_id IN ({','.join('?' * len(chosen_rows))})",  # noqa: S608
+            [r["office_id"] for r in chosen_rows],
+        )
+    }
+    chosen = [_listing(full[r["office_id"]], lang, origin, state) for r in chosen_rows]
     state_obj = reference.state(state) if state else None
     state_name = state_obj.name if state_obj else (state or "")
     any_in_state = conn.execute(
@@ -477,7 +496,7 @@ def legal_help_for_place(
     notices = []
     if state and not any_in_state:
         notices.append(t("Neither roster lists an office in {state}. These are the nearest ones across the state line.", lang).format(state=state_name))
-    if speaks and not listed:
+    if speaks and not ranked:
         notices.append(t("No office in the rosters lists {language}.", lang).format(language=t(LANGUAGE_NAMES.get(speaks, speaks), lang)))
     return {
         "section": "legal_help",

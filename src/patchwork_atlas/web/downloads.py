@@ -19,6 +19,7 @@ from starlette.responses import FileResponse, Response
 
 from patchwork_atlas.api import queries as q
 from patchwork_atlas.api.v1 import dumps
+from patchwork_atlas.formats import csv_cell
 from patchwork_atlas.web.database import Database
 
 TABLES = {
@@ -29,15 +30,6 @@ TABLES = {
 }
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 BIG = 1_000_000
-
-
-def _csv_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formula injection; lists and objects as JSON."""
-    if isinstance(value, list | dict):
-        value = json.dumps(value, ensure_ascii=False)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def rows_for(conn: sqlite3.Connection, table: str) -> list[dict[str, Any]]:
@@ -71,7 +63,7 @@ class Downloads:
                                 lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: _csv_cell(v) for k, v in row.items()})
+            writer.writerow({k: csv_cell(v) for k, v in row.items()})
         return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
     def geojson(self, request: Request) -> Response:
