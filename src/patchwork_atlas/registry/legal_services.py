@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import sqlite3
 from collections import defaultdict
 from typing import Any
@@ -459,11 +460,9 @@ def legal_help_for_place(
     state = getattr(place, "state_usps", None)
     origin = _origin(place)
     where = "placement = 'zip' AND org_id NOT IN (SELECT org_id FROM legal_orgs WHERE is_national = 1)"
-    rows = conn.execute(
-        f"SELECT office_id, lat, lon, state_usps, name, languages FROM legal_offices WHERE {where}"  # noqa: S608
-    ).fetchall()
     if speaks:
-        rows = [r for r in rows if speaks in json.loads(r["languages"])]
+        where += " AND EXISTS (SELECT 1 FROM json_each(languages) WHERE value = :speaks)"
+    rows = _candidates(conn, where, {"speaks": speaks, "state": state or ""}, origin, limit)
     # Order the raw rows first and build full listings only for the few shown: this runs on
     # every profile and lookup.
     ranked = []
@@ -516,6 +515,32 @@ def legal_help_for_place(
         "sources": _sources(conn, lang),
         "official_rosters": [{"name": t(ROSTER_NAMES[k], lang), "url": u} for k, u in ROSTER_URLS.items()],
     }  # fmt: skip
+
+
+CANDIDATE_MARGIN = 15
+
+
+def _candidates(conn: sqlite3.Connection, where: str, params: dict, origin: tuple[float, float] | None,
+                limit: int) -> list[sqlite3.Row]:
+    """The offices that can make the list: with an origin, the nearest few in the state and
+    out of it by a flat-earth distance computed in SQL (with a margin, since the exact
+    great-circle order is settled afterwards); without one, all of them."""
+    columns = "SELECT office_id, lat, lon, state_usps, name FROM legal_offices WHERE "
+    if origin is None:
+        return conn.execute(columns + where, params).fetchall()
+    lat0, lon0 = origin
+    flat = (
+        "(lat - :lat0) * (lat - :lat0) + :kx * :kx * min(abs(lon - :lon0), 360 - abs(lon - :lon0))"
+        " * min(abs(lon - :lon0), 360 - abs(lon - :lon0))"
+    )
+    args = {**params, "lat0": lat0, "lon0": lon0, "kx": math.cos(math.radians(lat0)),
+            "n": limit + CANDIDATE_MARGIN}
+    out = []
+    for side in ("state_usps = :state", "state_usps != :state"):
+        out += conn.execute(
+            f"{columns}{where} AND lat IS NOT NULL AND {side} ORDER BY {flat} LIMIT :n", args  # noqa: S608
+        ).fetchall()
+    return out
 
 
 def _origin(place: Any) -> tuple[float, float] | None:
