@@ -45,12 +45,14 @@ def test_openapi_document_validates(api):
 
 def test_every_documented_route_answers(api, db):
     agreement = db.execute("SELECT agreement_id, agency_id FROM agreements LIMIT 1").fetchone()
-    fill = {"{agreement_id}": agreement[0], "{agency_id}": agreement[1], "{fips}": "48201"}
+    facility = db.execute("SELECT facility_id FROM facilities LIMIT 1").fetchone()
+    fill = {"{agreement_id}": agreement[0], "{agency_id}": agreement[1], "{fips}": "48201",
+            "{facility_id}": facility[0]}
     for path in api.get("/api/v1/openapi.json").json()["paths"]:
         url = path
         for key, value in fill.items():
             url = url.replace(key, value)
-        params = {"q": "77002"} if path.endswith("/lookup") else None
+        params = {"q": "77002"} if path.endswith(("/lookup", "/legal-help")) else None
         r = api.get(url, params=params)
         assert r.status_code == 200, (url, r.text[:200])
         assert r.headers["etag"] and r.headers["access-control-allow-origin"] == "*"
@@ -193,3 +195,29 @@ def test_no_request_value_causes_a_server_error(api):
             assert r.status_code < 500
 
     check()
+
+
+def test_facilities_with_yearly_figures_and_sources(api, db):
+    r = api.get("/api/v1/facilities", params={"state": "GA", "limit": 50})
+    assert r.status_code == 200
+    rows = r.json()["data"]
+    assert rows and r.json()["pagination"]["total"] == count(db, "SELECT count(*) FROM facilities WHERE state_usps = 'GA'")
+    stewart = next(f for f in rows if f["name"] == "STEWART DETENTION CENTER")
+    assert stewart["county_fips"] == "13259" and stewart["adp_trend"]
+    assert all(len(y["sha256"]) == 64 and y["row"] for y in stewart["adp_trend"])
+    one = api.get(f"/api/v1/facilities/{stewart['facility_id']}").json()["data"]
+    assert one["latest_adp"] == stewart["adp_trend"][-1]["adp"]
+    fy24 = api.get("/api/v1/facilities", params={"state": "GA", "year": "2024"}).json()["data"]
+    assert fy24 and all(f["fiscal_year"] == 2024 for f in fy24)
+    assert api.get("/api/v1/facilities/fac-nope").status_code == 404
+
+
+def test_legal_help_in_spanish_with_honest_limits(api):
+    r = api.get("/api/v1/legal-help", params={"q": "59601", "language": "es"})  # Helena, Montana
+    data = r.json()["data"]
+    assert data["offices"] and not data["state_has_offices"]
+    assert data["notices"] and "Montana" in data["notices"][0]
+    assert "asesoría legal" in data["disclaimer"] or "consejo legal" in data["disclaimer"] or data["language"] == "es"
+    assert {x["url"] for x in data["official_rosters"]} >= {
+        "https://www.justice.gov/eoir/list-pro-bono-legal-service-providers"}
+    assert api.get("/api/v1/legal-help").status_code == 400

@@ -261,6 +261,10 @@ def test_table_downloads(client, db):
     data = client.get("/downloads/events.json").json()
     assert len(data) == one(db, "SELECT COUNT(*) FROM events")[0]
     assert client.get("/downloads/agencies.csv").status_code == 200
+    facilities = list(csv.DictReader(io.StringIO(client.get("/downloads/facilities.csv").text)))
+    years = list(csv.DictReader(io.StringIO(client.get("/downloads/facility_years.csv").text)))
+    assert facilities and len(years) > len(facilities)
+    assert all(len(y["sha256"]) == 64 and y["fiscal_year"] for y in years)
     assert client.get("/downloads/secrets.csv").status_code == 404
     assert client.get("/downloads/agreements.xml").status_code == 404
 

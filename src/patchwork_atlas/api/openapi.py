@@ -103,6 +103,15 @@ def document() -> dict[str, Any]:
             "/api/v1/vocabulary": _op("Plain-language names of every data code (model, status,"
                                       " event kind, date rule), in English and Spanish", [],
                                       "Vocabulary"),
+            "/api/v1/facilities": _op(
+                "Jails and detention facilities that hold people for ICE, with yearly populations",
+                [P("state"), P("county"), P("year"), P("limit"), P("offset")], "Facility", listing=True),
+            "/api/v1/facilities/{facility_id}": _op(
+                "One facility with its yearly figures, each citing its workbook row",
+                [_path("facility_id", "facility id", r"^fac-[a-z0-9-]{1,60}$")], "Facility", not_found=True),
+            "/api/v1/legal-help": _op(
+                "Nearest recognized organizations and pro bono providers (DOJ rosters) for a place",
+                [P("q", required=True), P("language")], "LegalHelp", not_found=True),
             "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {
                 "200": {"description": "OpenAPI document",
                         "content": {"application/vnd.oai.openapi+json": {"schema": {"type": "object"}}}}}}},
@@ -124,6 +133,11 @@ def document() -> dict[str, Any]:
                                   signed_date=SN, first_seen_date=SN, last_seen_date=SN,
                                   removed_date=SN, moa_url=SN, n_publications={"type": "integer"},
                                   review_reason=SN),
+                "Facility": _obj(facility_id=S, name=S, state=SN, county_fips=SN, type_code=SN,
+                                 type_label=SN, local_agreement=SN, latest_adp={"type": ["number", "null"]},
+                                 adp_trend={"type": "array", "items": {"type": "object"}}),
+                "LegalHelp": _obj(data=_obj(offices={"type": "array", "items": {"type": "object"}},
+                                            disclaimer=S, official_rosters={"type": "array"})),
                 "Agency": _obj(agency_id=S, state_usps=S, name=S, agency_type=SN,
                                active_models={"type": "array", "items": S}),
                 "Application": _obj(application_id=S, agency_id=S, agency_name=S, model=S,

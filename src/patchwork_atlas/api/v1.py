@@ -65,6 +65,8 @@ PARAMS: dict[str, Param] = {
     "since": Param("since", r"\d{4}-\d{2}-\d{2}", "a date as YYYY-MM-DD"),
     "until": Param("until", r"\d{4}-\d{2}-\d{2}", "a date as YYYY-MM-DD"),
     "list": Param("list", r"participating|pending", "participating or pending", ("participating", "pending")),
+    "year": Param("year", r"20\d{2}", "a fiscal year such as 2026"),
+    "language": Param("language", r"en|es", "en or es", ("en", "es")),
 }  # fmt: skip
 
 
@@ -119,6 +121,8 @@ class API:
             ("/api/v1/jurisdictions/{fips}", self.jurisdiction), ("/api/v1/lookup", self.lookup),
             ("/api/v1/events", self.events), ("/api/v1/publications", self.publications),
             ("/api/v1/vocabulary", self.vocabulary), ("/api/v1/openapi.json", self.openapi),
+            ("/api/v1/facilities", self.facilities), ("/api/v1/facilities/{facility_id}", self.facility),
+            ("/api/v1/legal-help", self.legal_help),
         ]  # fmt: skip
         return [Route(path, _guard(fn), methods=["GET", "HEAD"]) for path, fn in r]
 
@@ -177,6 +181,48 @@ class API:
         if found is None:
             raise NotFound("no such agreement")
         return JSON({"data": found})
+
+    def facilities(self, request: Request) -> Response:
+        """Detention facilities holding people for ICE, with the chosen (default: latest)
+        fiscal year's figures and the whole yearly trend, each figure citing its workbook row."""
+        p = params(request, ("state", "county", "year", "limit", "offset"))
+        limit, offset = page_args(p)
+        from patchwork_atlas.registry.facilities import list_facilities
+
+        with self.db.snapshot() as conn:
+            rows = list_facilities(conn, p.get("state"), p.get("county"),
+                                   int(p["year"]) if "year" in p else None)
+        return listing(request, rows[offset:offset + limit], len(rows), limit, offset)
+
+    def facility(self, request: Request) -> Response:
+        params(request, ())
+        from patchwork_atlas.registry.facilities import facility_summary
+
+        with self.db.snapshot() as conn:
+            row = conn.execute("SELECT * FROM facilities WHERE facility_id = ?",
+                               (request.path_params["facility_id"][:80],)).fetchone()
+            found = facility_summary(conn, row) if row else None
+        if found is None:
+            raise NotFound("no such facility")
+        return JSON({"data": found})
+
+    def legal_help(self, request: Request) -> Response:
+        """Nearest recognized organizations and pro bono providers for a place (the same
+        section profiles and lookup show)."""
+        p = params(request, ("q", "language"))
+        if "q" not in p:
+            raise BadRequest("parameter 'q' is required (a ZIP code, 'City, ST' or 'County, ST')")
+        try:
+            place = places.locate(p["q"])
+        except places.Ambiguous as exc:
+            return JSON({"error": {"status": 300, "message": str(exc)}, "candidates": exc.candidates},
+                        status_code=300)
+        if place is None:
+            raise NotFound("no place matches that query")
+        from patchwork_atlas.registry.legal_services import legal_help_for_place
+
+        with self.db.snapshot() as conn:
+            return JSON({"data": legal_help_for_place(conn, place, language=p.get("language", "en"))})
 
     def agencies(self, request: Request) -> Response:
         p = params(request, ("state", "q", "active", "limit", "offset"))

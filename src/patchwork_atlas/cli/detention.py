@@ -23,7 +23,7 @@ COLUMNS = [
 @db_option
 def facilities_cmd(state: str | None, county: str | None, year: int | None, fmt: str, db: str | None) -> None:
     """Facilities that hold people for ICE, one row per facility (and fiscal year with --year)."""
-    from patchwork_atlas.registry.facilities import facility_summary
+    from patchwork_atlas.registry.facilities import list_facilities
 
     if state and not re.fullmatch(r"[A-Za-z]{2}", state):
         fail(f"--state wants a two-letter code, got {state!r}", EXIT_USAGE)
@@ -32,19 +32,5 @@ def facilities_cmd(state: str | None, county: str | None, year: int | None, fmt:
     if year is not None and year < 100:
         year += 2000
     conn = open_db(db)
-    st = state.upper() if state else None
-    out = []
-    for r in conn.execute(
-        "SELECT * FROM facilities WHERE (? IS NULL OR state_usps = ?) AND (? IS NULL OR county_fips = ?)"
-        " ORDER BY state_usps, name",
-        (st, st, county, county),
-    ):
-        s = facility_summary(conn, r)
-        trend = [t for t in s.pop("adp_trend") if year is None or t["fiscal_year"] == year]
-        if year is not None and not trend:
-            continue
-        base = {**s, **(trend[-1] if trend else {})}
-        if fmt == "json":
-            base["adp_trend"] = trend
-        out.append(base)
-    emit(out, fmt, COLUMNS)
+    rows = list_facilities(conn, state.upper() if state else None, county, year, with_trend=fmt == "json")
+    emit(rows, fmt, COLUMNS)

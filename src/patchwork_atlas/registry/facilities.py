@@ -801,6 +801,28 @@ def facilities_for_place(conn: sqlite3.Connection, place: Any) -> list[dict[str,
     return [facility_summary(conn, r) for r in rows]
 
 
+def list_facilities(conn: sqlite3.Connection, state: str | None = None, county: str | None = None,
+                    year: int | None = None, with_trend: bool = True) -> list[dict[str, Any]]:
+    """Facilities, one row each, with the figures of the chosen fiscal year (default: the
+    latest per facility) flattened in; the whole trend too when with_trend. One query path for
+    the CLI, the API and the downloads."""
+    out = []
+    for r in conn.execute(
+        "SELECT * FROM facilities WHERE (? IS NULL OR state_usps = ?) AND (? IS NULL OR county_fips = ?)"
+        " ORDER BY state_usps, name",
+        (state, state, county, county),
+    ):
+        summary = facility_summary(conn, r)
+        trend = [t for t in summary.pop("adp_trend") if year is None or t["fiscal_year"] == year]
+        if year is not None and not trend:
+            continue
+        row = {**summary, **(trend[-1] if trend else {})}
+        if with_trend:
+            row["adp_trend"] = trend
+        out.append(row)
+    return out
+
+
 def facility_summary(conn: sqlite3.Connection, r: sqlite3.Row) -> dict[str, Any]:
     kind = TYPES.get(r["type_code"] or "", {})
     trend = [

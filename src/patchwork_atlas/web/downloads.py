@@ -27,6 +27,12 @@ TABLES = {
     "agencies": (*q.AGENCY_COLUMNS, "active_models"),
     "events": q.EVENT_COLUMNS,
     "applications": q.APPLICATION_COLUMNS,
+    "facilities": ("facility_id", "name", "address", "city", "state", "zip", "county_fips", "type_code",
+                   "type_label", "local_agreement", "owner_listed", "operator_listed", "fiscal_year",
+                   "adp", "alos", "data_date", "source_file", "sha256", "sheet", "row", "place_review",
+                   "review_reason"),
+    "facility_years": ("facility_id", "name", "state", "county_fips", "type_code", "fiscal_year", "adp",
+                       "alos", "data_date", "source_file", "sha256", "sheet", "row"),
 }
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 BIG = 1_000_000
@@ -39,6 +45,13 @@ def rows_for(conn: sqlite3.Connection, table: str) -> list[dict[str, Any]]:
         return q.agencies(conn, limit=BIG)[0]
     if table == "events":
         return q.events(conn, limit=BIG)[0]
+    if table in ("facilities", "facility_years"):
+        from patchwork_atlas.registry.facilities import list_facilities
+
+        rows = list_facilities(conn, with_trend=table == "facility_years")
+        if table == "facilities":
+            return rows
+        return [{**r, **year} for r in rows for year in r.pop("adp_trend")]
     return q.applications(conn, limit=BIG)[0]
 
 
