@@ -333,3 +333,17 @@ def test_serve_command_needs_a_database(tmp_path):
     result = CliRunner().invoke(main, ["serve", "--db", str(tmp_path / "none.sqlite")])
     assert result.exit_code == 1 and "no database" in result.output
     assert CliRunner().invoke(main, ["serve", "--port", "0"]).exit_code == 2
+
+
+def test_home_map_has_a_jails_layer_without_javascript(client, db):
+    plain = client.get("/")
+    layered = client.get("/?layer=jails")
+    assert 'class="fac"' not in plain.text and "?layer=jails" in plain.text
+    circles = layered.text.count('class="fac"')
+    counties = db.execute(
+        "SELECT count(DISTINCT f.county_fips) FROM facilities f JOIN facility_figures ff USING (facility_id)"
+        " WHERE ff.is_latest = 1 AND ff.fiscal_year = (SELECT max(fiscal_year) FROM facility_figures"
+        " WHERE source_kind = 'stats_workbook') AND f.county_fips IS NOT NULL"
+    ).fetchone()[0]
+    assert 0 < circles <= counties and circles > counties * 0.9  # a few territories are off the map
+    assert "Retuvo a personas para ICE" in client.get("/es/?layer=jails").text

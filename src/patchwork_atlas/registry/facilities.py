@@ -864,6 +864,23 @@ def facility_summary(conn: sqlite3.Connection, r: sqlite3.Row) -> dict[str, Any]
     }
 
 
+def facilities_by_county(conn: sqlite3.Connection) -> tuple[int | None, dict[str, dict[str, Any]]]:
+    """For the map layer: per county, the facilities with a figure in the newest fiscal year
+    ICE has published, their names and total average daily population."""
+    year = conn.execute("SELECT max(fiscal_year) FROM facility_figures WHERE source_kind = 'stats_workbook'").fetchone()[0]
+    out: dict[str, dict[str, Any]] = {}
+    for fips, name, adp in conn.execute(
+        "SELECT f.county_fips, f.name, ff.adp_total FROM facilities f JOIN facility_figures ff USING (facility_id)"
+        " WHERE ff.fiscal_year = ? AND ff.is_latest = 1 AND f.county_fips IS NOT NULL ORDER BY f.county_fips, f.name",
+        (year,),
+    ):
+        entry = out.setdefault(fips, {"names": [], "adp": 0.0})
+        if name not in entry["names"]:
+            entry["names"].append(name)
+        entry["adp"] += adp or 0.0
+    return year, out
+
+
 def county_disagreements(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """Facilities whose county (from ZIP/city/name) differs from the county an ICE list printed."""
     return [

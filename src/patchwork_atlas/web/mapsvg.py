@@ -121,6 +121,31 @@ class Shape:
     fips: str
     name: str
     d: str
+    center: Point = (0.0, 0.0)  # centroid of its largest ring, where a marker goes
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A circle drawn over one county (the facilities layer), with its accessible label."""
+
+    fips: str
+    label: str
+    radius: float
+    href: str
+
+
+def _center(rings: list[list[Point]]) -> Point:
+    best, best_area = (0.0, 0.0), 0.0
+    for ring in rings:
+        area = cx = cy = 0.0
+        for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=False):
+            cross = x0 * y1 - x1 * y0
+            area += cross
+            cx += (x0 + x1) * cross
+            cy += (y0 + y1) * cross
+        if abs(area) > best_area:
+            best_area, best = abs(area), (cx / (3 * area), cy / (3 * area))
+    return best
 
 
 @dataclass(frozen=True)
@@ -150,7 +175,7 @@ def load_geometry(path: str, tolerance: float = 0.6, precision: int = 0) -> Geom
             rings = [_ring(arcs, ring) for poly in polys for ring in poly]
             found.append(
                 Shape(str(geom.get("id", "")), (geom.get("properties") or {}).get("name", ""),
-                      _path_data(rings, precision))
+                      _path_data(rings, precision), _center(rings))
             )
         return tuple(found)
 
@@ -178,6 +203,7 @@ def render_svg(
     default_href: str,
     state_fips: str | None = None,
     outlined_states: Iterable[str] = (),
+    markers: Iterable[Marker] = (),
 ) -> str:
     """The map as one <svg>: every county a link with a title; states drawn on top.
 
@@ -210,7 +236,19 @@ def render_svg(
     for st in states:
         css = "st st-statewide" if st.fips in outlined else "st"
         parts.append(f'<path class="{css}" d="{st.d}"/>')
-    parts.append("</g></svg>")
+    parts.append("</g>")
+    centers = {c.fips: c.center for c in counties}
+    drawn = [m for m in markers if m.fips in centers]
+    if drawn:
+        parts.append('<g class="facilities">')
+        for m in drawn:
+            x, y = centers[m.fips]
+            parts.append(
+                f'<a href="{escape(m.href)}"><title>{escape(m.label)}</title>'
+                f'<circle class="fac" cx="{x:.1f}" cy="{y:.1f}" r="{m.radius:.1f}"/></a>'
+            )
+        parts.append("</g>")
+    parts.append("</svg>")
     return "".join(parts)
 
 

@@ -46,12 +46,24 @@ class Site:
             )
         return fills
 
-    def map_svg(self, request: Request, conn, state_fips: str | None = None) -> str:
-        """The county map, cached per database state, language and scope."""
+    def _jail_markers(self, request: Request, conn) -> tuple[int | None, list[mapsvg.Marker]]:
+        from patchwork_atlas.registry.facilities import facilities_by_county
+
+        year, counties = facilities_by_county(conn)
+        markers = []
+        for fips, info in counties.items():
+            label = i18n.gettext("Held people for ICE in fiscal year %(year)s: %(names)s (about %(n)s a day)") % {
+                "year": year, "names": "; ".join(n.title() for n in info["names"]), "n": f"{info['adp']:,.0f}"}
+            markers.append(mapsvg.Marker(fips, label, 1.6 + min(9.0, info["adp"] ** 0.5 / 4),
+                                         f"{request.state.prefix}/county/{fips}"))
+        return year, markers
+
+    def map_svg(self, request: Request, conn, state_fips: str | None = None, jails: bool = False) -> str:
+        """The county map, cached per database state, language, scope and layer."""
         path = mapsvg.topojson_path()
         if path is None:
             return ""
-        key = (self.db.state(), request.state.lang, request.state.prefix, state_fips)
+        key = (self.db.state(), request.state.lang, request.state.prefix, state_fips, jails)
         with self._lock:
             if key in self._svg:
                 return self._svg[key]
@@ -67,6 +79,7 @@ class Site:
             ),
             default_href=f"{request.state.prefix}/county/{{fips}}",
             state_fips=state_fips, outlined_states=outlined,
+            markers=self._jail_markers(request, conn)[1] if jails else (),
         )
         with self._lock:
             if len(self._svg) > 64:
@@ -77,11 +90,14 @@ class Site:
     # ---- pages ---------------------------------------------------------------------------
 
     def home(self, request: Request) -> Response:
+        # The jails layer is a plain link (?layer=jails), so it works with JavaScript off.
+        jails = request.query_params.get("layer") == "jails"
         with self.db.snapshot() as conn:
             summary = q.summary(conn)
             table = q.states_table(conn)
             status = q.county_status(conn)
-            svg = self.map_svg(request, conn)
+            svg = self.map_svg(request, conn, jails=jails)
+            jail_year = self._jail_markers(request, conn)[0] if jails else None
         names = {s["usps"]: s for s in places.states()}
         by_fips = {s["fips"]: s for s in names.values()}
         for row in table:
@@ -93,7 +109,7 @@ class Site:
         )
         return page(request, "home.html", summary=summary, states=table, statewide=statewide,
                     map_svg=safe_svg(svg), n_counties=len(status["counties"]),
-                    legend_items=_legend(status))
+                    legend_items=_legend(status), jails=jails, jail_year=jail_year)
 
     def state(self, request: Request) -> Response:
         code = request.path_params["usps"]
