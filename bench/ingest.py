@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import platform
+import re
 import shutil
 import statistics
 import tempfile
@@ -23,6 +24,12 @@ from patchwork_atlas.store import connect
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent / "shared" / "data" / "ice-287g"
+
+
+def name_date(path: Path) -> str:
+    """YYYYMMDD from ICE's MMDDYYYY file name ('' when it has none), to find the newest list."""
+    m = re.search(r"Agencies(\d{2})(\d{2})(\d{4})(?!\d)", path.name)
+    return f"{m.group(3)}{m.group(1)}{m.group(2)}" if m else ""
 
 
 def bare_read(files: list[Path]) -> float:
@@ -51,7 +58,7 @@ def full_ingest(folder: Path, work: Path) -> tuple[float, Path]:
 def one_new_publication(files: list[Path], work: Path) -> float:
     """Ingest everything but the newest ICE workbook, then time ingesting that one."""
     newest = max((f for f in files if f.parent.name == "ice-xlsx" and f.name.startswith("participating")),
-                 key=lambda f: (f.name[-12:-8], f.name[-16:-12]))
+                 key=name_date)
     rest = work / "rest"
     rest.mkdir()
     for f in files:

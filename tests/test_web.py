@@ -303,7 +303,9 @@ def test_raw_file_by_hash(client, db):
 
 
 def test_serves_while_ingest_writes(ingested_db, tmp_path):
-    """WAL: a writer holding a transaction does not block pages; a commit shows at once."""
+    """WAL: a writer holding a transaction does not block pages; a finished ingest (which
+    marks the content changed in its last transaction) shows at once."""
+    from patchwork_atlas.pipeline import mark_content_changed
     from patchwork_atlas.web.app import create_app
 
     copy = tmp_path / "copy.sqlite"
@@ -318,6 +320,7 @@ def test_serves_while_ingest_writes(ingested_db, tmp_path):
     writer = sqlite3.connect(copy, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")
     writer.execute("DELETE FROM events WHERE event_id = (SELECT MIN(event_id) FROM events)")
+    mark_content_changed(writer)
     assert c.get("/state/TX").status_code == 200  # reads go on during the write
     assert c.get("/api/v1/events", params={"limit": 1}).json()["pagination"]["total"] == before
     writer.execute("COMMIT")

@@ -106,6 +106,7 @@ def ingest_files(
         r[0].split(":", 1)[1]
         for r in conn.execute("SELECT key FROM meta WHERE key LIKE 'dirty:%' ORDER BY key")
     ]
+    changed = bool(report.count("ingested"))
     for name in dirty:
         family = by_name.get(name)
         if family is None:
@@ -113,20 +114,31 @@ def ingest_files(
         with transaction(conn):
             family.derive(conn)
             conn.execute("DELETE FROM meta WHERE key = ?", (_dirty_key(name),))
+        changed = True
     with transaction(conn):
-        _load_knowledge(conn)
+        changed = _load_knowledge(conn) or changed
+        if changed:
+            mark_content_changed(conn)
     conn.execute("PRAGMA wal_autocheckpoint=1000")
     conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
     return report
 
 
-def _load_knowledge(conn: sqlite3.Connection) -> None:
+def mark_content_changed(conn: sqlite3.Connection) -> None:
+    """Readers (the web process) drop their caches once per ingest run, not once per file."""
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES ('content_version', '1') ON CONFLICT(key)"
+        " DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+    )
+
+
+def _load_knowledge(conn: sqlite3.Connection) -> bool:
     """The law and policy files ship with the package; (re)load them when they changed."""
     try:
         from patchwork_atlas.knowledge import load_into
     except ImportError:
-        return
-    load_into(conn)
+        return False
+    return bool(load_into(conn).get("changed"))
 
 
 def _ingest_one(conn: sqlite3.Connection, archive: Archive, raw: RawFile, fams: list[Family]) -> FileOutcome:

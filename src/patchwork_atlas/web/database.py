@@ -1,8 +1,8 @@
 """The web process's view of the database: read-only, one connection per thread.
 
 SQLite in WAL mode lets an ingest write while we read; each request sees one consistent
-snapshot. `state()` is a cheap fingerprint of the files (stat of the DB and its WAL), used to
-drop cached pages and to build ETags the moment an ingest commits.
+snapshot. `state()` is the content version an ingest bumps when it has finished changing what
+is served; it drops cached pages and changes ETags.
 """
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ class Database:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = connect_readonly(self.path)
-            conn.execute("PRAGMA cache_size=-16000")
-            conn.execute("PRAGMA mmap_size=268435456")
+            # Modest per-thread page cache and no mmap: the server runs up to ~40 worker
+            # threads, and the OS page cache already holds the file once for all of them.
+            conn.execute("PRAGMA cache_size=-4000")
             self._local.conn = conn
         return conn
 
@@ -47,6 +48,15 @@ class Database:
             conn.execute("COMMIT")
 
     def state(self) -> str:
+        """The content version the ingest bumps once per run that changed what is served, so
+        cached pages survive the many per-file commits of a long ingest and are dropped once,
+        when its derived tables are complete. Older databases: a stat of the files."""
+        try:
+            row = self.conn().execute("SELECT value FROM meta WHERE key = 'content_version'").fetchone()
+        except sqlite3.Error:
+            row = None
+        if row is not None:
+            return f"v{row[0]}"
         parts = []
         for suffix in ("", "-wal"):
             try:
