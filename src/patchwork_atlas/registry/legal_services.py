@@ -583,10 +583,15 @@ def _national(conn: sqlite3.Connection, lang: str, origin: tuple[float, float] |
         "SELECT o.* FROM legal_offices o JOIN legal_orgs g USING (org_id) WHERE g.is_national = 1"
         " ORDER BY o.name, o.office_id"
     ).fetchall()
-    best: dict[str, tuple[tuple[bool, float], dict[str, Any]]] = {}
+    from patchwork_atlas.geo import reference
+
+    best: dict[str, tuple[tuple[bool, float], sqlite3.Row]] = {}
     for r in rows:
-        item = _listing(r, lang, origin, state)
-        rank = (not r["in_pro_bono"], item["distance_km"] if item["distance_km"] is not None else 1e9)
+        distance = None
+        if origin and r["lat"] is not None:
+            distance = round(reference.distance_km(origin[0], origin[1], r["lat"], r["lon"]), 1)
+        rank = (not r["in_pro_bono"], distance if distance is not None else 1e9)
         if r["org_id"] not in best or rank < best[r["org_id"]][0]:
-            best[r["org_id"]] = (rank, item)
-    return sorted((item for _, item in best.values()), key=lambda x: x["name"])
+            best[r["org_id"]] = (rank, r)
+    items = [_listing(r, lang, origin, state) for _, r in best.values()]
+    return sorted(items, key=lambda x: x["name"])
