@@ -328,3 +328,17 @@ def test_incremental_derivation_equals_a_full_rebuild(shared_data, tmp_path, mon
     lifecycle.rebuild(conn)
     conn.execute("COMMIT")
     assert table_hashes(conn) == incremental
+
+
+def test_registry_review_queue_traces_each_item(ingested_db):
+    from click.testing import CliRunner
+
+    from patchwork_atlas.cli import main
+
+    result = CliRunner().invoke(main, ["review", "--registry", "--format", "json", "--db", str(ingested_db)])
+    assert result.exit_code == 0, result.output
+    items = json.loads(result.output)
+    kinds = {i["kind"] for i in items}
+    assert "suspect publication" in kinds  # the 42-row list of 2025-09-22
+    assert not any(i["kind"] == "cell: unknown_state" for i in items)  # every state typo is tabled
+    assert all(i["example"] for i in items)

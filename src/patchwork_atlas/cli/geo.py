@@ -183,9 +183,17 @@ def _legal_help_lines(help_: dict | None) -> list[str]:
 @db_option
 @format_option("csv", "json", default="csv")
 @click.option("--all", "show_all", is_flag=True, help="Every resolved agency, not only the review queue.")
-def review(db: str | None, fmt: str, show_all: bool) -> None:
-    """The geography review queue: agencies whose jurisdiction a person should check."""
+@click.option("--registry", "registry", is_flag=True,
+              help="The 287(g) registry's queue instead: flagged cells, agreements to check, suspect lists.")
+def review(db: str | None, fmt: str, show_all: bool, registry: bool) -> None:
+    """The review queue: agencies whose jurisdiction a person should check (or, with
+    --registry, what ICE's sheets printed that no rule or correction table explains)."""
     conn = open_db(db)
+    if registry:
+        from patchwork_atlas.registry.review import registry_queue
+
+        emit(registry_queue(conn), fmt, ["kind", "subject", "detail", "count", "example"])
+        return
     where = "" if show_all else "WHERE j.review_reason IS NOT NULL"
     rows = conn.execute(
         "SELECT a.agency_id, a.state_usps, a.name AS agency, a.agency_type, a.county_cell, j.level,"  # noqa: S608 - only fixed SQL and ? placeholders
