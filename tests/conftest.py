@@ -45,3 +45,25 @@ def ingested_db(tmp_path_factory, shared_data) -> Path:
     folders += [shared_data / "ice-detention"] if "detention" in present else []
     folders += [shared_data / "eoir"] if "eoir" in present else []
     return _ingest(tmp, *folders)
+
+
+@pytest.fixture(scope="module")
+def db(ingested_db: Path):
+    """The session's database, read-only, rows by name."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"{ingested_db.resolve().as_uri()}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    yield conn
+    conn.close()
+
+
+def copy_database(source: Path, dest: Path) -> Path:
+    """A private copy (SQLite's backup API) for a test that writes."""
+    import sqlite3
+
+    src, dst = sqlite3.connect(source), sqlite3.connect(dest)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    return dest

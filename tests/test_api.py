@@ -13,13 +13,6 @@ from starlette.testclient import TestClient  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def db(ingested_db: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(f"{ingested_db.resolve().as_uri()}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    return conn
-
-
-@pytest.fixture(scope="module")
 def api(ingested_db: Path) -> TestClient:
     from patchwork_atlas.web.app import create_app
 

@@ -10,17 +10,10 @@ from collections import Counter
 import pytest
 from python_calamine import CalamineWorkbook
 
+from conftest import copy_database
 from patchwork_atlas.registry import lifecycle
 from patchwork_atlas.registry.normalize import normalize_model, normalize_state
 from patchwork_atlas.store import connect, table_hashes
-
-
-@pytest.fixture(scope="module")
-def db(ingested_db) -> sqlite3.Connection:
-    conn = sqlite3.connect(ingested_db)
-    conn.row_factory = sqlite3.Row
-    yield conn
-    conn.close()
 
 
 @pytest.fixture(scope="module")
@@ -216,13 +209,7 @@ def test_status_agrees_with_latest_list(db):
 
 
 def test_derivation_is_deterministic(ingested_db, tmp_path):
-    copy = tmp_path / "copy.sqlite"
-    src = sqlite3.connect(ingested_db)
-    dst = sqlite3.connect(copy)
-    src.backup(dst)
-    src.close()
-    dst.close()
-    conn = connect(copy)
+    conn = connect(copy_database(ingested_db, tmp_path / "copy.sqlite"))
     before = table_hashes(conn)
     conn.execute("BEGIN")
     lifecycle.rebuild(conn)
@@ -234,13 +221,7 @@ def test_second_full_ingest_changes_nothing(ingested_db, shared_data, tmp_path):
     from patchwork_atlas.pipeline import ingest_files, read_local
     from patchwork_atlas.sources.archive import Archive
 
-    copy = tmp_path / "again.sqlite"
-    src = sqlite3.connect(ingested_db)
-    dst = sqlite3.connect(copy)
-    src.backup(dst)
-    src.close()
-    dst.close()
-    conn = connect(copy)
+    conn = connect(copy_database(ingested_db, tmp_path / "again.sqlite"))
     before = table_hashes(conn)
     archive = Archive(tmp_path / "data")
     report = ingest_files(conn, archive, read_local(archive, [shared_data / "ice-287g"]))

@@ -17,14 +17,9 @@ import pytest
 warnings.filterwarnings("ignore", message=".*httpx.*")
 from starlette.testclient import TestClient  # noqa: E402
 
+from conftest import copy_database  # noqa: E402
+
 ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-@pytest.fixture(scope="module")
-def db(ingested_db: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(f"{ingested_db.resolve().as_uri()}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    return conn
 
 
 @pytest.fixture(scope="module")
@@ -308,13 +303,10 @@ def test_serves_while_ingest_writes(ingested_db, tmp_path):
     from patchwork_atlas.pipeline import mark_content_changed
     from patchwork_atlas.web.app import create_app
 
-    copy = tmp_path / "copy.sqlite"
-    src = sqlite3.connect(ingested_db)
-    dst = sqlite3.connect(copy)
-    src.backup(dst)
-    src.close()
-    dst.execute("PRAGMA journal_mode=WAL")
-    dst.close()
+    copy = copy_database(ingested_db, tmp_path / "copy.sqlite")
+    wal = sqlite3.connect(copy)
+    wal.execute("PRAGMA journal_mode=WAL")
+    wal.close()
     c = TestClient(create_app(copy, data_dir=tmp_path), follow_redirects=False)
     before = c.get("/api/v1/events", params={"limit": 1}).json()["pagination"]["total"]
     writer = sqlite3.connect(copy, isolation_level=None)

@@ -108,6 +108,20 @@ def listing(request: Request, rows: list[dict], total: int, limit: int, offset: 
                                                "next": nxt}, **(extra or {})})
 
 
+def _place(p: dict[str, str]) -> Any:
+    """The place a `q` names; a 300 response listing candidates when it is ambiguous."""
+    if "q" not in p:
+        raise BadRequest("parameter 'q' is required (a ZIP code, 'City, ST' or 'County, ST')")
+    try:
+        place = places.locate(p["q"])
+    except places.Ambiguous as exc:
+        return JSON({"error": {"status": 300, "message": str(exc)}, "candidates": exc.candidates},
+                    status_code=300)
+    if place is None:
+        raise NotFound("no place matches that query")
+    return place
+
+
 class API:
     def __init__(self, db: Database):
         self.db = db
@@ -210,15 +224,9 @@ class API:
         """Nearest recognized organizations and pro bono providers for a place (the same
         section profiles and lookup show)."""
         p = params(request, ("q", "language"))
-        if "q" not in p:
-            raise BadRequest("parameter 'q' is required (a ZIP code, 'City, ST' or 'County, ST')")
-        try:
-            place = places.locate(p["q"])
-        except places.Ambiguous as exc:
-            return JSON({"error": {"status": 300, "message": str(exc)}, "candidates": exc.candidates},
-                        status_code=300)
-        if place is None:
-            raise NotFound("no place matches that query")
+        place = _place(p)
+        if isinstance(place, Response):
+            return place
         from patchwork_atlas.registry.legal_services import legal_help_for_place
 
         with self.db.snapshot() as conn:
@@ -274,15 +282,9 @@ class API:
 
     def lookup(self, request: Request) -> Response:
         p = params(request, ("q",))
-        if "q" not in p:
-            raise BadRequest("parameter 'q' is required (a ZIP code, 'City, ST' or 'County, ST')")
-        try:
-            place = places.locate(p["q"])
-        except places.Ambiguous as exc:
-            return JSON({"error": {"status": 300, "message": str(exc)}, "candidates": exc.candidates},
-                        status_code=300)
-        if place is None:
-            raise NotFound("no place matches that query")
+        place = _place(p)
+        if isinstance(place, Response):
+            return place
         with self.db.snapshot() as conn:
             report = places.report(conn, place)
             fresh = q.freshness(conn)

@@ -36,7 +36,7 @@ class Shape:
         """Area-weighted centroid (lat, lon) of the largest ring: a label point, not exact."""
         best, best_area = None, 0.0
         for ring in self.rings:
-            area, cx, cy = _ring_area_centroid(ring)
+            area, cx, cy = ring_centroid(ring)
             if abs(area) > best_area:
                 best, best_area = (cy, cx), abs(area)
         if best is None:
@@ -57,7 +57,7 @@ def _ring_crossings(ring: tuple[tuple[float, float], ...], x: float, y: float) -
     return count
 
 
-def _ring_area_centroid(ring: tuple[tuple[float, float], ...]) -> tuple[float, float, float]:
+def ring_centroid(ring: tuple[tuple[float, float], ...]) -> tuple[float, float, float]:
     a = cx = cy = 0.0
     for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True):
         cross = x0 * y1 - x1 * y0
@@ -69,11 +69,15 @@ def _ring_area_centroid(ring: tuple[tuple[float, float], ...]) -> tuple[float, f
     return a / 2, cx / (3 * a), cy / (3 * a)
 
 
-def _decode_arcs(topology: dict) -> list[list[tuple[float, float]]]:
-    sx, sy = topology["transform"]["scale"]
-    tx, ty = topology["transform"]["translate"]
+def decode_arcs(topology: dict) -> list[list[tuple[float, float]]]:
+    """Undo TopoJSON quantization and delta encoding (the one decoder: geo, map and GeoJSON)."""
+    transform = topology.get("transform")
     arcs = []
     for arc in topology["arcs"]:
+        if not transform:
+            arcs.append([(float(p[0]), float(p[1])) for p in arc])
+            continue
+        (sx, sy), (tx, ty) = transform["scale"], transform["translate"]
         x = y = 0
         pts = []
         for dx, dy in arc:
@@ -84,19 +88,20 @@ def _decode_arcs(topology: dict) -> list[list[tuple[float, float]]]:
     return arcs
 
 
-def _ring(arcs: list[list[tuple[float, float]]], indexes: list[int]) -> tuple[tuple[float, float], ...]:
+def ring_points(arcs: list[list[tuple[float, float]]], indexes: list[int]) -> list[tuple[float, float]]:
+    """One ring's points from its arc indexes (a negative index is a reversed arc)."""
     pts: list[tuple[float, float]] = []
     for idx in indexes:
         arc = arcs[idx] if idx >= 0 else arcs[~idx][::-1]
         pts.extend(arc if not pts else arc[1:])
-    return tuple(pts)
+    return pts
 
 
 def load_shapes(file_name: str = "counties-10m.json", layer: str = "counties") -> list[Shape]:
     """Decode one geometry collection of a us-atlas topology into shapes with bounding boxes."""
     text = (resources.files("patchwork_atlas.geo") / "data" / file_name).read_text(encoding="utf-8")
     topology = json.loads(text)
-    arcs = _decode_arcs(topology)
+    arcs = decode_arcs(topology)
     shapes = []
     for geom in topology["objects"][layer]["geometries"]:
         if geom.get("type") == "Polygon":
@@ -105,7 +110,7 @@ def load_shapes(file_name: str = "counties-10m.json", layer: str = "counties") -
             polys = geom["arcs"]
         else:
             continue
-        rings = tuple(_ring(arcs, ring) for poly in polys for ring in poly)
+        rings = tuple(tuple(ring_points(arcs, ring)) for poly in polys for ring in poly)
         xs = [p[0] for r in rings for p in r]
         ys = [p[1] for r in rings for p in r]
         shapes.append(

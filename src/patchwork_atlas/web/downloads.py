@@ -140,17 +140,17 @@ class Downloads:
 def county_geometries(path: str) -> list[tuple[str, str, dict[str, Any]]]:
     """Counties as GeoJSON geometries (lon/lat), decoded once from the us-atlas TopoJSON."""
     if path not in _GEOMETRY_CACHE:
-        from patchwork_atlas.web.mapsvg import _ring, decode_arcs
+        from patchwork_atlas.geo.topo import decode_arcs, ring_points
 
         topo = json.loads(Path(path).read_text(encoding="utf-8"))
         arcs = [[(round(x, 5), round(y, 5)) for x, y in a] for a in decode_arcs(topo)]
         out = []
         for g in topo["objects"]["counties"]["geometries"]:
             if g.get("type") == "Polygon":
-                geometry = {"type": "Polygon", "coordinates": [_ring(arcs, r) for r in g["arcs"]]}
+                geometry = {"type": "Polygon", "coordinates": [ring_points(arcs, r) for r in g["arcs"]]}
             elif g.get("type") == "MultiPolygon":
                 geometry = {"type": "MultiPolygon",
-                            "coordinates": [[_ring(arcs, r) for r in poly] for poly in g["arcs"]]}
+                            "coordinates": [[ring_points(arcs, r) for r in poly] for poly in g["arcs"]]}
             else:
                 continue
             out.append((str(g["id"]), (g.get("properties") or {}).get("name", ""), geometry))

@@ -15,6 +15,8 @@ from html import escape
 from importlib import resources
 from pathlib import Path
 
+from patchwork_atlas.geo.topo import decode_arcs, ring_centroid, ring_points
+
 Point = tuple[float, float]
 
 
@@ -25,25 +27,6 @@ def topojson_path() -> Path | None:
     except (ModuleNotFoundError, TypeError):
         return None
     return path if path.exists() else None
-
-
-def decode_arcs(topo: Mapping) -> list[list[Point]]:
-    """Undo TopoJSON quantization and delta encoding."""
-    transform = topo.get("transform")
-    arcs = []
-    for arc in topo["arcs"]:
-        if transform:
-            (sx, sy), (tx, ty) = transform["scale"], transform["translate"]
-            x = y = 0
-            pts = []
-            for dx, dy in arc:
-                x += dx
-                y += dy
-                pts.append((x * sx + tx, y * sy + ty))
-        else:
-            pts = [(float(p[0]), float(p[1])) for p in arc]
-        arcs.append(pts)
-    return arcs
 
 
 def simplify(points: list[Point], tolerance: float) -> list[Point]:
@@ -74,14 +57,6 @@ def simplify(points: list[Point], tolerance: float) -> list[Point]:
             stack.append((first, index))
             stack.append((index, last))
     return [p for p, k in zip(points, keep, strict=True) if k]
-
-
-def _ring(arcs: list[list[Point]], indexes: Iterable[int]) -> list[Point]:
-    ring: list[Point] = []
-    for i in indexes:
-        pts = arcs[i] if i >= 0 else arcs[~i][::-1]
-        ring.extend(pts if not ring else pts[1:])
-    return ring
 
 
 def _path_data(rings: Iterable[list[Point]], precision: int) -> str:
@@ -135,17 +110,9 @@ class Marker:
 
 
 def _center(rings: list[list[Point]]) -> Point:
-    best, best_area = (0.0, 0.0), 0.0
-    for ring in rings:
-        area = cx = cy = 0.0
-        for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=False):
-            cross = x0 * y1 - x1 * y0
-            area += cross
-            cx += (x0 + x1) * cross
-            cy += (y0 + y1) * cross
-        if abs(area) > best_area:
-            best_area, best = abs(area), (cx / (3 * area), cy / (3 * area))
-    return best
+    """Centroid of the largest ring: where a county's marker goes."""
+    best = max((ring_centroid(tuple(r)) for r in rings if len(r) > 2), key=lambda c: abs(c[0]), default=None)
+    return (best[1], best[2]) if best else (0.0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -172,7 +139,7 @@ def load_geometry(path: str, tolerance: float = 0.6, precision: int = 0) -> Geom
                 polys = geom["arcs"]
             else:
                 continue
-            rings = [_ring(arcs, ring) for poly in polys for ring in poly]
+            rings = [ring_points(arcs, ring) for poly in polys for ring in poly]
             found.append(
                 Shape(str(geom.get("id", "")), (geom.get("properties") or {}).get("name", ""),
                       _path_data(rings, precision), _center(rings))
