@@ -323,3 +323,15 @@ def test_registry_review_queue_traces_each_item(ingested_db):
     assert "suspect publication" in kinds  # the 42-row list of 2025-09-22
     assert not any(i["kind"] == "cell: unknown_state" for i in items)  # every state typo is tabled
     assert all(i["example"] for i in items)
+
+
+def test_every_agency_name_correction_is_used(db):
+    """A correction row that no longer matches anything in the history is dead weight or a
+    sign that a rule changed under it: the table must stay exact."""
+    from patchwork_atlas.registry.normalize import _table, name_key
+
+    used = {(r[0], name_key(r[1], r[0])) for r in db.execute(
+        "SELECT DISTINCT state_usps, agency_raw FROM sheet_rows WHERE flags LIKE '%agency_name_corrected%'")}
+    unused = [(r["state"], r["wrong_key"]) for r in _table("agency_names.csv")
+              if (r["state"], r["wrong_key"]) not in used]
+    assert unused == []

@@ -72,6 +72,8 @@ def normalize_state(raw: str | None) -> tuple[str | None, str | None, tuple[str,
 # --- agency names -----------------------------------------------------------------------------
 
 _WORD_RULES = [
+    (r"\bdps\b", "department of public safety"),
+    (r"\bbocc\b", "board of county commissioners"),
     (r"\bdept\b", "department"),
     (r"\bdepartement\b", "department"),
     (r"\bpd\b", "police department"),
@@ -81,6 +83,8 @@ _WORD_RULES = [
     (r"\bsherriffs\b", "sheriffs"),
     (r"\bsheriff office\b", "sheriffs office"),
     (r"\bco sheriffs\b", "county sheriffs"),
+    (r"\bsheriffs department\b", "sheriffs office"),  # one sheriff per county: same agency
+    (r"^(city|town|village|borough) of (?=.+ police department$)", ""),
 ]
 
 
@@ -95,9 +99,28 @@ def name_key(name: str | None, state_usps: str | None = None) -> str:
     for pattern, repl in _WORD_RULES:
         text = re.sub(pattern, repl, text)
     text = re.sub(r"\s+", " ", text).strip()
-    if state_usps and text.endswith(" " + state_usps.lower()):
-        text = text[: -len(state_usps) - 1]
+    if state_usps:
+        code = state_usps.lower()
+        if text.endswith(" " + code):
+            text = text[: -len(code) - 1]
+        # "Texas Office of the Attorney General" under TX is the "Office of the Attorney
+        # General" ICE lists there too; only a state-level body (department, office, division).
+        prefix = _state_prefix(state_usps, text)
+        if prefix and re.match(r"(department|office|division) of ", text[len(prefix):]):
+            text = text[len(prefix):]
     return text
+
+
+@cache
+def _state_names(state_usps: str) -> tuple[str, ...]:
+    from patchwork_atlas.geo.reference import state as lookup_state
+
+    st = lookup_state(state_usps)
+    return (st.name.lower() + " ", state_usps.lower() + " ") if st else ()
+
+
+def _state_prefix(state_usps: str, text: str) -> str | None:
+    return next((p for p in _state_names(state_usps) if text.startswith(p)), None)
 
 
 @cache

@@ -43,6 +43,20 @@ def registry_queue(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     ):
         out.append({"kind": "agreement", "subject": f"{r[1]} / {r[2]} / {r[3]}", "detail": r[4],
                     "count": 1, "example": r[0]})
+    # An agreement removed while another agency of the same state is listed with the same model
+    # and signing date, in the same list, is most likely ICE renaming (or retyping) an agency.
+    for r in conn.execute(
+        "SELECT r.event_date, r.state_usps, ga.name, gb.name, r.model, json_extract(r.detail, '$.signed'),"
+        " r.publication_id FROM events r JOIN events l ON l.publication_id = r.publication_id"
+        " AND l.kind = 'agreement_listed' AND r.kind = 'agreement_removed' AND l.state_usps = r.state_usps"
+        " AND l.model = r.model AND json_extract(l.detail, '$.signed') = json_extract(r.detail, '$.signed')"
+        " JOIN agencies ga ON ga.agency_id = r.agency_id JOIN agencies gb ON gb.agency_id = l.agency_id"
+        " ORDER BY r.event_date, r.state_usps, ga.name, gb.name"
+    ):
+        out.append({"kind": "possible rename", "subject": f"{r[1]} / {r[2]} -> {r[3]}",
+                    "detail": f"{r[4]} signed {r[5]}: removed and listed in the same list ({r[0]});"
+                              " if it is one agency, add it to corrections/agency_names.csv",
+                    "count": 1, "example": r[6]})
     for r in conn.execute(
         "SELECT publication_id, published_date, suspect_reason FROM publications WHERE suspect = 1 ORDER BY sort_key"
     ):
