@@ -24,7 +24,6 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 run: $(VENV)/.installed
 	@# A failed fetch (no network) still serves what an earlier run stored; serve says so if nothing was.
 	-$(BIN)/patchwork ingest
-	-$(BIN)/patchwork stats > /dev/null
 	$(BIN)/patchwork serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed
