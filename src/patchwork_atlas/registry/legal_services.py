@@ -580,7 +580,7 @@ def _national(conn: sqlite3.Connection, lang: str, origin: tuple[float, float] |
     """Referral services listed under immigration courts in two or more states: for each, its
     nearest office that the pro bono list names (else its nearest office)."""
     rows = conn.execute(
-        "SELECT o.* FROM legal_offices o JOIN legal_orgs g USING (org_id) WHERE g.is_national = 1"
+        "SELECT o.* FROM legal_offices o WHERE o.org_id IN (SELECT org_id FROM legal_orgs WHERE is_national = 1)"
         " ORDER BY o.name, o.office_id"
     ).fetchall()
     from patchwork_atlas.geo import reference

@@ -99,3 +99,4 @@ CREATE TABLE legal_offices (
 );
 CREATE INDEX legal_offices_state ON legal_offices(state_usps);
 CREATE INDEX legal_offices_county ON legal_offices(county_fips);
+CREATE INDEX legal_offices_org ON legal_offices(org_id);
