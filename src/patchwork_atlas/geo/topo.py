@@ -8,6 +8,7 @@ the wrong side; callers treat a point answer as evidence, not proof.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -97,12 +98,8 @@ def ring_points(arcs: list[list[tuple[float, float]]], indexes: list[int]) -> li
     return pts
 
 
-def load_shapes(file_name: str = "counties-10m.json", layer: str = "counties") -> list[Shape]:
-    """Decode one geometry collection of a us-atlas topology into shapes with bounding boxes."""
-    text = (resources.files("patchwork_atlas.geo") / "data" / file_name).read_text(encoding="utf-8")
-    topology = json.loads(text)
-    arcs = decode_arcs(topology)
-    shapes = []
+def polygon_rings(topology: dict, layer: str) -> Iterator[tuple[dict, list[list[int]]]]:
+    """Each polygon or multipolygon geometry of a layer, with the arc indexes of all its rings."""
     for geom in topology["objects"][layer]["geometries"]:
         if geom.get("type") == "Polygon":
             polys = [geom["arcs"]]
@@ -110,7 +107,17 @@ def load_shapes(file_name: str = "counties-10m.json", layer: str = "counties") -
             polys = geom["arcs"]
         else:
             continue
-        rings = tuple(tuple(ring_points(arcs, ring)) for poly in polys for ring in poly)
+        yield geom, [ring for poly in polys for ring in poly]
+
+
+def load_shapes(file_name: str = "counties-10m.json", layer: str = "counties") -> list[Shape]:
+    """Decode one geometry collection of a us-atlas topology into shapes with bounding boxes."""
+    text = (resources.files("patchwork_atlas.geo") / "data" / file_name).read_text(encoding="utf-8")
+    topology = json.loads(text)
+    arcs = decode_arcs(topology)
+    shapes = []
+    for geom, ring_arcs in polygon_rings(topology, layer):
+        rings = tuple(tuple(ring_points(arcs, ring)) for ring in ring_arcs)
         xs = [p[0] for r in rings for p in r]
         ys = [p[1] for r in rings for p in r]
         shapes.append(

@@ -15,7 +15,7 @@ from html import escape
 from importlib import resources
 from pathlib import Path
 
-from patchwork_atlas.geo.topo import decode_arcs, ring_centroid, ring_points
+from patchwork_atlas.geo.topo import decode_arcs, polygon_rings, ring_centroid, ring_points
 
 Point = tuple[float, float]
 
@@ -132,14 +132,8 @@ def load_geometry(path: str, tolerance: float = 0.6, precision: int = 0) -> Geom
 
     def shapes(obj: str) -> tuple[Shape, ...]:
         found = []
-        for geom in topo["objects"][obj]["geometries"]:
-            if geom.get("type") == "Polygon":
-                polys = [geom["arcs"]]
-            elif geom.get("type") == "MultiPolygon":
-                polys = geom["arcs"]
-            else:
-                continue
-            rings = [ring_points(arcs, ring) for poly in polys for ring in poly]
+        for geom, ring_arcs in polygon_rings(topo, obj):
+            rings = [ring_points(arcs, ring) for ring in ring_arcs]
             found.append(
                 Shape(str(geom.get("id", "")), (geom.get("properties") or {}).get("name", ""),
                       _path_data(rings, precision), _center(rings))
