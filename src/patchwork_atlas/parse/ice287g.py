@@ -73,10 +73,6 @@ class ParsedList:
     saved_utc: str | None
     other_sheets: list[str] = field(default_factory=list)
 
-    @property
-    def has(self) -> set[str]:
-        return set(self.fields)
-
 
 def normalize_header(text: Any) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[^A-Z0-9 ]", "", str(text or "").upper())).strip()

@@ -23,7 +23,6 @@ from patchwork_atlas.registry import lifecycle
 from patchwork_atlas.registry.normalize import (
     agency_identity,
     clean_text,
-    clean_url,
     link_of,
     normalize_model,
     normalize_signed,
@@ -291,4 +290,4 @@ def _stamp_to_iso(name: str) -> str | None:
     return f"{s[0:4]}-{s[4:6]}-{s[6:8]}T{s[8:10]}:{s[10:12]}:{s[12:14]}Z"
 
 
-__all__ = ["ICE287G", "date_file", "clean_url"]
+__all__ = ["ICE287G", "date_file"]

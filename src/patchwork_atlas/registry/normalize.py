@@ -9,7 +9,6 @@ import csv
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
@@ -236,13 +235,6 @@ def clean_url(raw: str | None) -> str | None:
     return text.replace("http://www.ice.gov", "https://www.ice.gov")
 
 
-@dataclass(frozen=True)
-class LinkCell:
-    url: str | None
-    printed: str | None
-
-
-@lru_cache(maxsize=1 << 16)
 def link_of(printed: str | None, target: str | None) -> str | None:
     """A MOA/ADDENDUM cell's link: the hyperlink target, else a URL printed in the cell."""
     return clean_url(target) or clean_url(printed)

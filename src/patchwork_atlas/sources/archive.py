@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -98,15 +97,3 @@ class Archive:
         entry.update(outcome=outcome, detail=detail, recorded_utc=utc_now())
         with open(self.manifest, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
-
-    def entries(self) -> list[dict]:
-        if not self.manifest.exists():
-            return []
-        with open(self.manifest, encoding="utf-8") as fh:
-            return [json.loads(line) for line in fh if line.strip()]
-
-    def copy_out(self, sha256: str, dest: Path) -> None:
-        matches = list((self.root / sha256[:2]).glob(f"{sha256}.*"))
-        if not matches:
-            raise FileNotFoundError(sha256)
-        shutil.copyfile(matches[0], dest)
