@@ -64,8 +64,10 @@ def read_workbook(path: Path, *, with_hyperlinks: bool = True) -> Workbook:
     kind = sniff_kind(head)
     if kind not in ("xlsx", "xls"):
         raise NotAWorkbook(f"not a workbook (content looks like {kind})")
-    if kind == "xlsx":
-        _check_extent(path)
+    saved = created = None
+    links: dict[str, dict[tuple[int, int], str]] = {}
+    if kind == "xlsx":  # before calamine: its extent guard must run first
+        saved, created, links = _read_container(path, with_hyperlinks)
     try:
         book = CalamineWorkbook.from_path(str(path))
         sheets = [Sheet(name, book.get_sheet_by_name(name).to_python()) for name in book.sheet_names]
@@ -73,41 +75,42 @@ def read_workbook(path: Path, *, with_hyperlinks: bool = True) -> Workbook:
         if isinstance(exc, KeyboardInterrupt | SystemExit):  # is a BaseException (PanicException)
             raise
         raise NotAWorkbook(f"unreadable workbook ({type(exc).__name__}: {str(exc)[:120]})") from exc
-    wb = Workbook(sheets)
-    if kind == "xlsx":
-        try:
-            with zipfile.ZipFile(path) as zf:
-                wb.saved_utc, wb.created_utc = _core_times(zf)
-                if with_hyperlinks:
-                    links = _hyperlinks(zf)
-                    for sheet in wb.sheets:
-                        sheet.hyperlinks = links.get(sheet.name, {})
-        except (zipfile.BadZipFile, KeyError, ET.ParseError) as exc:
-            raise NotAWorkbook(f"broken workbook container ({exc})") from exc
-    return wb
+    for sheet in sheets:
+        sheet.hyperlinks = links.get(sheet.name, {})
+    return Workbook(sheets, saved, created)
+
+
+def _read_container(path: Path, with_hyperlinks: bool) -> tuple[str | None, str | None, dict]:
+    """One pass over the zip: each worksheet part is read once, for the extent check and for
+    its hyperlinks; the save times come from docProps."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parts = {
+                name: zf.read(name) for name in zf.namelist()
+                if name.startswith("xl/worksheets/") and name.endswith(".xml")
+            }
+            for name, xml in parts.items():
+                _check_extent(name, xml)
+            saved, created = _core_times(zf)
+            links = _hyperlinks(zf, parts) if with_hyperlinks else {}
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ET.ParseError) as exc:
+        raise NotAWorkbook(f"broken workbook container ({type(exc).__name__}: {exc})") from exc
+    return saved, created, links
 
 
 MAX_CELLS = 20_000_000
 _CELL_AT = re.compile(rb'<(?:\w+:)?c\s+r="([A-Z]{1,3})(\d+)"')
 
 
-def _check_extent(path: Path) -> None:
+def _check_extent(name: str, xml: bytes) -> None:
     """Refuse a sheet whose used range is absurd before calamine allocates it: one value at
     XFD1048576 in a 5 KB file would make the reader ask for hundreds of gigabytes and abort."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            for name in zf.namelist():
-                if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
-                    continue
-                xml = zf.read(name)
-                rows = cols = 0
-                for m in _CELL_AT.finditer(xml):
-                    cols = max(cols, _col_index(m.group(1).decode()) + 1)
-                    rows = max(rows, int(m.group(2)))
-                if rows * cols > MAX_CELLS:
-                    raise NotAWorkbook(f"sheet {name.rsplit('/', 1)[-1]} spans {rows} rows x {cols} columns; refusing to read it")
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
-        raise NotAWorkbook(f"broken workbook container ({type(exc).__name__}: {exc})") from exc
+    rows = cols = 0
+    for m in _CELL_AT.finditer(xml):
+        cols = max(cols, _col_index(m.group(1).decode()) + 1)
+        rows = max(rows, int(m.group(2)))
+    if rows * cols > MAX_CELLS:
+        raise NotAWorkbook(f"sheet {name.rsplit('/', 1)[-1]} spans {rows} rows x {cols} columns; refusing to read it")
 
 
 def _core_times(zf: zipfile.ZipFile) -> tuple[str | None, str | None]:
@@ -141,7 +144,7 @@ def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
     return out
 
 
-def _hyperlinks(zf: zipfile.ZipFile) -> dict[str, dict[tuple[int, int], str]]:
+def _hyperlinks(zf: zipfile.ZipFile, parts: dict[str, bytes]) -> dict[str, dict[tuple[int, int], str]]:
     """Sheet name -> {(row0, col0): target}, from each worksheet's <hyperlinks> and its rels."""
     workbook = ET.fromstring(zf.read("xl/workbook.xml"))
     book_rels = _rels(zf, "xl/workbook.xml")
@@ -151,9 +154,8 @@ def _hyperlinks(zf: zipfile.ZipFile) -> dict[str, dict[tuple[int, int], str]]:
         rid = sheet.get(f"{NS_REL}id")
         target = book_rels.get(rid, ("", ""))[0]
         part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-        try:
-            xml = zf.read(part)
-        except KeyError:
+        xml = parts.get(part)
+        if xml is None:
             continue
         start = xml.find(b"<hyperlinks")
         if start < 0:
