@@ -295,6 +295,19 @@ def covering_agencies(conn: sqlite3.Connection, place: Place) -> list[dict[str, 
     return out
 
 
+def _with_agency(conn: sqlite3.Connection, by_id: dict[str, dict], sql: str) -> list[dict[str, Any]]:
+    """Rows of agreements or applications of the covering agencies, each with the agency's
+    name, level and relation to the place (the query binds the agency ids in by_id's order)."""
+    cursor = conn.execute(sql, list(by_id))
+    names = [d[0] for d in cursor.description]
+    out = []
+    for r in cursor:
+        row = dict(zip(names, r, strict=True))
+        a = by_id[row["agency_id"]]
+        out.append({**row, "agency": a["agency"], "level": a["level"], "relation": a["relation"]})
+    return out
+
+
 def place_report(conn: sqlite3.Connection, place: Place) -> dict[str, Any]:
     """Everything known for a place: itself, its counties, and the agreements/applications covering it."""
     st = ref.state(place.state_fips)
@@ -313,32 +326,15 @@ def place_report(conn: sqlite3.Connection, place: Place) -> dict[str, Any]:
         "applications": [],
     }
     if by_id and _has_table(conn, "agreements"):
-        ids = list(by_id)
-        marks = ",".join("?" * len(ids))
-        for r in conn.execute(
-            "SELECT agreement_id, agency_id, model, status, signed_date, moa_url, first_seen_date, last_seen_date,"  # noqa: S608 - only fixed SQL and ? placeholders
-            f" removed_date FROM agreements WHERE agency_id IN ({marks})"
-            " ORDER BY status = 'active' DESC, signed_date DESC",
-            ids,
-        ):
-            a = by_id[r[1]]
-            report["agreements"].append({
-                "agreement_id": r[0], "agency": a["agency"], "agency_id": r[1], "level": a["level"],
-                "relation": a["relation"], "model": r[2], "status": r[3], "signed_date": r[4],
-                "moa_url": r[5], "first_seen_date": r[6], "last_seen_date": r[7], "removed_date": r[8],
-            })
-        for r in conn.execute(
+        marks = ",".join("?" * len(by_id))
+        report["agreements"] = _with_agency(conn, by_id, (
+            "SELECT agreement_id, agency_id, model, status, signed_date, moa_url, first_seen_date,"  # noqa: S608 - only fixed SQL and ? placeholders
+            f" last_seen_date, removed_date FROM agreements WHERE agency_id IN ({marks})"
+            " ORDER BY status = 'active' DESC, signed_date DESC"))
+        report["applications"] = _with_agency(conn, by_id, (
             "SELECT application_id, agency_id, model, status, first_seen_date, last_seen_date"  # noqa: S608 - only fixed SQL and ? placeholders
             f" FROM applications WHERE agency_id IN ({marks}) AND status = 'pending'"
-            " ORDER BY first_seen_date DESC",
-            ids,
-        ):
-            a = by_id[r[1]]
-            report["applications"].append({
-                "application_id": r[0], "agency": a["agency"], "agency_id": r[1], "level": a["level"],
-                "relation": a["relation"], "model": r[2], "status": r[3], "first_seen_date": r[4],
-                "last_seen_date": r[5],
-            })
+            " ORDER BY first_seen_date DESC"))
     for key, module, func in SECTION_PROVIDERS:
         try:
             fn = getattr(importlib.import_module(module), func)
