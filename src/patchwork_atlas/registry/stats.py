@@ -44,15 +44,20 @@ def counts_in(conn: sqlite3.Connection, publication: sqlite3.Row) -> dict[str, A
 
 def over_time(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """Rows by model in the last non-suspect participating list of each month."""
-    series = []
-    for r in conn.execute(
-        "SELECT substr(published_date, 1, 7) AS month, max(sort_key) AS k FROM publications"
-        " WHERE list = 'participating' AND suspect = 0 AND published_date IS NOT NULL GROUP BY month ORDER BY month"
+    series: dict[str, dict[str, Any]] = {}
+    for month, as_of, model, n in conn.execute(
+        "WITH last AS (SELECT substr(published_date, 1, 7) AS month, max(sort_key) AS k FROM publications"
+        " WHERE list = 'participating' AND suspect = 0 AND published_date IS NOT NULL GROUP BY month)"
+        " SELECT last.month, p.published_date, coalesce(r.model, 'unknown'), count(r.sha256) FROM last"
+        " JOIN publications p ON p.sort_key = last.k AND p.list = 'participating'"
+        " LEFT JOIN sheet_rows r ON r.sha256 = p.canonical_sha256"
+        " GROUP BY last.month, p.published_date, coalesce(r.model, 'unknown') ORDER BY 1, 3"
     ):
-        pub = conn.execute("SELECT canonical_sha256, published_date FROM publications WHERE sort_key = ? AND list='participating'", (r["k"],)).fetchone()
-        counts = Counter(m for (m,) in conn.execute("SELECT model FROM sheet_rows WHERE sha256 = ?", (pub[0],)))
-        series.append({"month": r["month"], "as_of": pub[1], "total": sum(counts.values()), **dict(sorted(counts.items()))})
-    return series
+        point = series.setdefault(month, {"month": month, "as_of": as_of, "total": 0})
+        if n:  # an empty list still has its month, with a total of 0
+            point[model] = n
+            point["total"] += n
+    return list(series.values())
 
 
 def collect(conn: sqlite3.Connection) -> dict[str, Any]:
