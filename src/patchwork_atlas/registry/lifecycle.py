@@ -235,8 +235,8 @@ class Walk:
             candidates.remove(old_key)
             old = self.agreements[self.active[old_key]]
             gap = _days(old_key[2], key[2])
-            self.by_key[key] = old.agreement_id if gap is None or abs(gap) <= CORRECTION_DAYS else ""
             if gap is None or abs(gap) <= CORRECTION_DAYS:
+                self.by_key[key] = old.agreement_id
                 old.signed = key[2]
                 if gap is None:
                     old.review.append(f"signing date changed from {old_key[2]} to {key[2]}")
