@@ -10,9 +10,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from patchwork_atlas.pipeline import ingest_files, read_local
-from patchwork_atlas.sources.archive import Archive
-from patchwork_atlas.store import connect
+from patchwork_atlas.families import open_database as connect
+from patchwork_atlas.ingest import ingest_files, read_local
+from patchwork_atlas.kernel.archive import Archive
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ice-detention"
 

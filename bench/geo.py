@@ -31,7 +31,7 @@ def _latest_rows() -> tuple[str, list[tuple[str, str, str, str]]]:
 def main() -> None:
     name, rows = _latest_rows()
     t0 = time.perf_counter()
-    from patchwork_atlas.geo.resolver import resolve
+    from patchwork_atlas.kernel.geo.resolver import resolve
 
     for r in rows:
         resolve(*r)
@@ -45,7 +45,7 @@ def main() -> None:
     print(f"| resolve {len(rows)} agencies of {name}, cold (loads reference) | {cold:.2f} s |")
     print(f"| resolve {len(rows)} agencies, warm (median of 3) | {statistics.median(runs):.2f} s |")
 
-    from patchwork_atlas.geo.lookup import locate
+    from patchwork_atlas.kernel.geo.lookup import locate
 
     for label, args in [
         ("ZIP 33602", ("33602",)),

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from patchwork_atlas.pipeline import ingest_files, read_local
-from patchwork_atlas.sources.archive import Archive
-from patchwork_atlas.store import connect
+from patchwork_atlas.families import open_database as connect
+from patchwork_atlas.ingest import ingest_files, read_local
+from patchwork_atlas.kernel.archive import Archive
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent / "shared" / "data" / "ice-287g"

@@ -145,7 +145,7 @@ def main() -> None:
     ap.add_argument("--write", action="store_true", help="update the web section of bench/README.md")
     args = ap.parse_args()
     sys.path.insert(0, str(REPO / "src"))
-    from patchwork_atlas import config
+    from patchwork_atlas.kernel import config
 
     db = config.db_path(args.db)
     if not db.exists():

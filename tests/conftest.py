@@ -19,9 +19,9 @@ def shared_data() -> Path:
 
 
 def _ingest(tmp: Path, *folders: Path) -> Path:
-    from patchwork_atlas.pipeline import ingest_files, read_local
-    from patchwork_atlas.sources.archive import Archive
-    from patchwork_atlas.store import connect
+    from patchwork_atlas.families import open_database as connect
+    from patchwork_atlas.ingest import ingest_files, read_local
+    from patchwork_atlas.kernel.archive import Archive
 
     db = tmp / "patchwork.sqlite"
     archive = Archive(tmp / "data")
@@ -36,15 +36,9 @@ def _ingest(tmp: Path, *folders: Path) -> Path:
 @pytest.fixture(scope="session")
 def ingested_db(tmp_path_factory, shared_data) -> Path:
     """Every real publication in ../shared ingested once: 287(g), detention and EOIR."""
-    from patchwork_atlas.pipeline import families
-
     tmp = tmp_path_factory.mktemp("full")
     os.environ.setdefault("PATCHWORK_DATA_DIR", str(tmp / "data"))
-    present = {f.name for f in families()}
-    folders = [shared_data / "ice-287g"]
-    folders += [shared_data / "ice-detention"] if "detention" in present else []
-    folders += [shared_data / "eoir"] if "eoir" in present else []
-    return _ingest(tmp, *folders)
+    return _ingest(tmp, shared_data / "ice-287g", shared_data / "ice-detention", shared_data / "eoir")
 
 
 @pytest.fixture(scope="module")

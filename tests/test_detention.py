@@ -11,15 +11,15 @@ import pytest
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
-from patchwork_atlas.parse import detention as parse
-from patchwork_atlas.registry import facilities as fac
+from patchwork_atlas.families.detention import family as fac
+from patchwork_atlas.families.detention import reader as parse
 
 
 @pytest.fixture(scope="module")
 def det_db(tmp_path_factory, shared_data) -> Path:
-    from patchwork_atlas.pipeline import ingest_files, read_local
-    from patchwork_atlas.sources.archive import Archive
-    from patchwork_atlas.store import connect
+    from patchwork_atlas.families import open_database as connect
+    from patchwork_atlas.ingest import ingest_files, read_local
+    from patchwork_atlas.kernel.archive import Archive
 
     tmp = tmp_path_factory.mktemp("detention")
     archive = Archive(tmp / "data")
@@ -33,7 +33,7 @@ def det_db(tmp_path_factory, shared_data) -> Path:
 
 @pytest.fixture()
 def conn(det_db):
-    from patchwork_atlas.store import connect
+    from patchwork_atlas.families import open_database as connect
 
     c = connect(det_db)
     yield c
@@ -150,7 +150,7 @@ def test_fy26_facilities_placed_without_review(conn):
 
 
 def test_listing_county_column_is_a_check_and_disagreements_are_reported(conn):
-    from patchwork_atlas.geo import reference
+    from patchwork_atlas.kernel.geo import reference
 
     checked = conn.execute(
         "SELECT COUNT(*) FROM facilities WHERE county_check IS NOT NULL AND facility_id IN"
@@ -166,7 +166,7 @@ def test_listing_county_column_is_a_check_and_disagreements_are_reported(conn):
 
 
 def test_identity_across_years_and_lists(conn):
-    from patchwork_atlas.geo import reference
+    from patchwork_atlas.kernel.geo import reference
 
     stewart = conn.execute("SELECT * FROM facilities WHERE detloc = 'STWRTGA'").fetchone()
     assert stewart["n_rows"] >= 12  # 2009, 2015, 2017, over-72 list and every workbook FY19-FY26
@@ -205,24 +205,25 @@ def test_facilities_for_place(conn):
 
 
 def test_recognize_is_by_content_and_ignores_other_families(shared_data, tmp_path):
-    from patchwork_atlas.sources.archive import Archive
+    from patchwork_atlas.kernel.archive import Archive
 
     archive = Archive(tmp_path)
     other = sorted(p for p in (shared_data / "ice-287g").iterdir() if p.suffix in (".xlsx", ".xls"))[:2]
     other += sorted(p for p in (shared_data / "eoir").iterdir() if p.suffix == ".json")[:1]
     assert other
     for path in other:
-        assert fac.DETENTION.recognize(archive.store_path(path)) is None, path.name
+        assert fac.FAMILY.recognize(archive.store_path(path)) is None, path.name
     renamed = tmp_path / "whatever.bin"
     renamed.write_bytes((shared_data / "ice-detention" / "Over72HourFacilities.xlsx").read_bytes())
-    kind, _ = fac.DETENTION.recognize(archive.store_path(renamed))
+    kind, _ = fac.FAMILY.recognize(archive.store_path(renamed))
     assert kind == "over72_list"
 
 
 def test_reingest_is_known_and_derive_is_deterministic(det_db, shared_data, tmp_path):
-    from patchwork_atlas.pipeline import ingest_files, read_local
-    from patchwork_atlas.sources.archive import Archive
-    from patchwork_atlas.store import connect, table_hashes, transaction
+    from patchwork_atlas.families import open_database as connect
+    from patchwork_atlas.ingest import ingest_files, read_local
+    from patchwork_atlas.kernel.archive import Archive
+    from patchwork_atlas.kernel.store import table_hashes, transaction
 
     conn = connect(det_db)
     before = table_hashes(conn)
@@ -243,7 +244,7 @@ def test_cli_facilities(det_db):
     res = runner.invoke(main, ["facilities", "--db", str(det_db), "--state", "GA", "--year", "2026", "--format", "json"])
     assert res.exit_code == 0, res.output
     rows = json.loads(res.output)
-    assert rows and all(r["state"] == "GA" and r["fiscal_year"] == 2026 for r in rows)
+    assert rows and all(r["state_usps"] == "GA" and r["fiscal_year"] == 2026 for r in rows)
     assert any(r["facility_id"] == "fac-stwrtga" for r in rows)
     res = runner.invoke(main, ["facilities", "--db", str(det_db), "--county", "123"])
     assert res.exit_code == 2

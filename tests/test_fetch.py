@@ -22,9 +22,9 @@ import pytest
 from click.testing import CliRunner
 
 from patchwork_atlas.cli import main
-from patchwork_atlas.sources import ice287g as fetcher
-from patchwork_atlas.sources.archive import Archive
-from patchwork_atlas.store import connect
+from patchwork_atlas.families import open_database as connect
+from patchwork_atlas.families.ice287g import fetch as fetcher
+from patchwork_atlas.kernel.archive import Archive
 
 PARTICIPATING = "ice-287g/publications/ice-xlsx/participatingAgencies03052026pm.xlsx"
 PENDING = "ice-287g/publications/ice-xlsx/pendingAgencies02272026am.xlsx"

@@ -25,9 +25,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
-from patchwork_atlas.pipeline import FileOutcome, ingest_files
-from patchwork_atlas.sources.archive import Archive
-from patchwork_atlas.store import connect, table_hashes
+from patchwork_atlas.families import open_database as connect
+from patchwork_atlas.ingest import FileOutcome, ingest_files
+from patchwork_atlas.kernel.archive import Archive
+from patchwork_atlas.kernel.store import table_hashes
 
 REPO = Path(__file__).resolve().parents[1]
 HTML_TABLE = "ice-287g/publications/ice-html-table/ParticipatingEntities-20210113002027.xlsx"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from patchwork_atlas.geo import reference as ref
-from patchwork_atlas.geo.lookup import AmbiguousPlace, locate
-from patchwork_atlas.geo.resolver import resolve
+from patchwork_atlas.kernel.geo import reference as ref
+from patchwork_atlas.kernel.geo.lookup import AmbiguousPlace, locate
+from patchwork_atlas.kernel.geo.resolver import resolve
 
 VERIFIED = Path(__file__).resolve().parent / "data" / "geo_verified.csv"
 

@@ -7,9 +7,10 @@ import json
 from click.testing import CliRunner
 
 from patchwork_atlas.cli import main
-from patchwork_atlas.geo.lookup import locate, place_report
-from patchwork_atlas.geo.resolver import coverage_stats
-from patchwork_atlas.store import connect
+from patchwork_atlas.families import open_database as connect
+from patchwork_atlas.families.ice287g.geography import coverage_stats
+from patchwork_atlas.kernel.geo.lookup import locate
+from patchwork_atlas.read.report import place_report
 
 
 def test_every_agency_resolved(ingested_db):

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from patchwork_atlas.cli.verify import run_checks
-from patchwork_atlas.store import connect, table_hashes
+from patchwork_atlas.families import open_database as connect
+from patchwork_atlas.kernel.store import table_hashes
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = 287

@@ -11,12 +11,12 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from patchwork_atlas import knowledge
 from patchwork_atlas.cli import main
-from patchwork_atlas.knowledge import reference
-from patchwork_atlas.knowledge.validate import check, quote_words, read_files, summarize
-from patchwork_atlas.store import connect
-from patchwork_atlas.store.db import table_hashes
+from patchwork_atlas.families import law as knowledge
+from patchwork_atlas.families import open_database as connect
+from patchwork_atlas.families.law import reference
+from patchwork_atlas.families.law.validate import check, quote_words, read_files, summarize
+from patchwork_atlas.kernel.store import table_hashes
 
 # A well-formed entry used to probe the validator. Its URL is a placeholder on example.org on
 # purpose: these fixtures test the checker and are never loaded as real knowledge.
@@ -315,7 +315,7 @@ def test_cli_check_exit_codes(tmp_path):
 
 def test_city_spanning_counties_is_found_from_each(tmp_path):
     """New York City spans five counties; a lookup from any of them finds its entries."""
-    from patchwork_atlas.geo import reference as geo
+    from patchwork_atlas.kernel.geo import reference as geo
 
     ny = reference.state_fips_for_usps("NY")
     boroughs = {c.name: c.fips for c in geo.counties(ny)}
@@ -354,7 +354,7 @@ def test_framework_may_hold_a_state_court_ruling(tmp_path):
 
 def test_lookup_place_adapter_reads_geo_places(tmp_path):
     """The geo lookup's Place (kind 'place', name, county_fips list) selects the city's entries."""
-    from patchwork_atlas.geo.lookup import Place
+    from patchwork_atlas.kernel.geo.lookup import Place
 
     travis = _travis()
     root = tmp_path / "kb"

@@ -13,9 +13,9 @@ import zipcodes
 from click.testing import CliRunner
 
 from patchwork_atlas.cli.app import main
-from patchwork_atlas.cli.legal_help import simple_place
-from patchwork_atlas.parse import eoir
-from patchwork_atlas.registry import legal_services as L
+from patchwork_atlas.families.eoir import family as L
+from patchwork_atlas.families.eoir import reader as eoir
+from patchwork_atlas.read.places import locate
 
 # State capitals (50 states + DC); each capital's first ZIP is read from the zipcodes package.
 CAPITALS = {
@@ -41,9 +41,9 @@ def capital_zip(state: str) -> str:
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory, shared_data) -> Path:
-    from patchwork_atlas.pipeline import ingest_files, read_local
-    from patchwork_atlas.sources.archive import Archive
-    from patchwork_atlas.store import connect
+    from patchwork_atlas.families import open_database as connect
+    from patchwork_atlas.ingest import ingest_files, read_local
+    from patchwork_atlas.kernel.archive import Archive
 
     tmp = tmp_path_factory.mktemp("eoir")
     conn = connect(tmp / "db.sqlite")
@@ -106,17 +106,17 @@ def test_stats_reports_counts_per_roster(conn):
 
 
 def test_recognize_is_by_content_and_ignores_other_files(shared_data, tmp_path):
-    from patchwork_atlas.sources.archive import Archive
+    from patchwork_atlas.kernel.archive import Archive
 
     archive = Archive(tmp_path)
     readme = archive.store_path(shared_data / "eoir" / "README.md")
-    assert L.EOIR.recognize(readme) is None
+    assert L.FAMILY.recognize(readme) is None
     renamed = archive.store_bytes(
         (shared_data / "eoir" / "legal-aid-orgs-2026-09-19.json").read_bytes(), origin="t", file_name="x.dat"
     )
-    assert L.EOIR.recognize(renamed)[0] == eoir.RECOGNIZED
+    assert L.FAMILY.recognize(renamed)[0] == eoir.RECOGNIZED
     for other in sorted((shared_data / "ice-287g").glob("*.xlsx"))[:2]:
-        assert L.EOIR.recognize(archive.store_path(other)) is None
+        assert L.FAMILY.recognize(archive.store_path(other)) is None
 
 
 # ------------------------------------------------------------------ acceptance 2: placement
@@ -198,7 +198,7 @@ def _check_listing(result: dict, state: str) -> None:
 
 @pytest.mark.parametrize("state", sorted(CAPITALS))
 def test_real_zip_in_every_state(conn, state):
-    place = simple_place(capital_zip(state))
+    place = locate(capital_zip(state))
     assert place is not None and place.state_usps == state
     result = L.legal_help_for_place(conn, place)
     _check_listing(result, state)
@@ -208,7 +208,7 @@ def test_real_zip_in_every_state(conn, state):
 
 @pytest.mark.parametrize("state,name", [("MT", "Montana"), ("WV", "West Virginia")])
 def test_states_without_offices_say_so(conn, state, name):
-    result = L.legal_help_for_place(conn, simple_place(capital_zip(state)))
+    result = L.legal_help_for_place(conn, locate(capital_zip(state)))
     assert not result["state_has_offices"]
     assert any(name in n for n in result["notices"])
     assert all(not o["in_state"] for o in result["offices"])

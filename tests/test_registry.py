@@ -11,9 +11,10 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from conftest import copy_database
-from patchwork_atlas.registry import lifecycle
-from patchwork_atlas.registry.normalize import normalize_model, normalize_state
-from patchwork_atlas.store import connect, table_hashes
+from patchwork_atlas.families import open_database as connect
+from patchwork_atlas.families.ice287g import lifecycle
+from patchwork_atlas.families.ice287g.normalize import normalize_model, normalize_state
+from patchwork_atlas.kernel.store import table_hashes
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +61,7 @@ def _direct_count(path) -> Counter:
 
 
 def test_latest_participating_counts_equal_a_direct_count(db, shared_data, ingested_db):
-    from patchwork_atlas.registry.stats import collect
+    from patchwork_atlas.read.stats import collect
 
     conn = connect(ingested_db)
     latest = collect(conn)["latest_participating"]
@@ -140,10 +141,23 @@ def test_january_2026_lists_named_2025_are_dated_2026(db, name, date):
 def test_empty_pending_list_is_a_valid_publication(db):
     pub = _pub_of(db, "pendingAgencies11062025pm.xlsx")
     assert pub["n_data_rows"] == 0 and pub["suspect"] == 0
-    withdrawn_or_approved = db.execute(
-        "SELECT count(*) FROM applications WHERE ended_date = ?", (pub["published_date"],)
+    # The queue emptying is recorded, not an error: no application first listed before it is
+    # still pending, and every one on the list just before it ended by then.
+    still_pending = db.execute(
+        "SELECT count(*) FROM applications WHERE status = 'pending' AND first_seen_date < ?",
+        (pub["published_date"],),
     ).fetchone()[0]
-    assert withdrawn_or_approved >= 0  # the queue emptying is recorded, not an error
+    prior = db.execute(
+        "SELECT publication_id FROM publications WHERE list = 'pending' AND sort_key < ?"
+        " ORDER BY sort_key DESC LIMIT 1", (pub["sort_key"],)
+    ).fetchone()[0]
+    ended = db.execute(
+        "SELECT count(*), sum(a.status IN ('approved', 'withdrawn') AND a.ended_date <= ?)"
+        " FROM applications a WHERE a.application_id IN (SELECT e.application_id FROM events e"
+        " WHERE e.kind IN ('application_approved', 'application_withdrawn') AND e.event_date = ?)",
+        (pub["published_date"], pub["published_date"]),
+    ).fetchone()
+    assert still_pending == 0 and prior and ended[0] > 0 and ended[0] == ended[1]
 
 
 def test_web_archive_prefixes_are_removed_and_captures_merge(db):
@@ -186,18 +200,48 @@ def _keys(db, publication_id: str) -> set[tuple]:
 
 
 def test_events_agree_with_a_diff_of_consecutive_lists(db):
-    """Between every pair of consecutive non-suspect participating lists, additions and removals
-    on the normalized key (agency_id, model, signing date) are exactly the events recorded."""
+    """Between every pair of consecutive non-suspect participating lists, the agreements added
+    and removed on the normalized key (agency_id, model, signing date) are exactly the keys the
+    recorded events name: listed/relisted and a correction's new date add a key; removed,
+    superseded and a correction's old date remove one."""
     pubs = [r[0] for r in db.execute(
         "SELECT publication_id FROM publications WHERE list = 'participating' AND suspect = 0 ORDER BY sort_key"
     )]
     assert len(pubs) > 100
+    checked = 0
     for before, after in zip(pubs, pubs[1:], strict=False):
-        old, new = _keys(db, before), _keys(db, after)
-        kinds = Counter(r[0] for r in db.execute("SELECT kind FROM events WHERE publication_id = ?", (after,)))
-        added = kinds["agreement_listed"] + kinds["agreement_relisted"] + kinds["signing_date_corrected"]
-        removed = kinds["agreement_removed"] + kinds["agreement_superseded"] + kinds["signing_date_corrected"]
-        assert (added, removed) == (len(new - old), len(old - new)), after
+        old, new = _dated_keys(db, before), _dated_keys(db, after)
+        added, removed = set(), set()
+        for kind, agency, model, detail in db.execute(
+            "SELECT kind, agency_id, model, detail FROM events WHERE publication_id = ?", (after,)
+        ):
+            d = json.loads(detail)
+            if kind in ("agreement_listed", "agreement_relisted"):
+                added.add((agency, model, d["signed"]))
+            elif kind == "agreement_removed":
+                removed.add((agency, model, d["signed"]))
+            elif kind == "agreement_superseded":
+                removed.add((agency, model, d["old"]))
+            elif kind == "signing_date_corrected":
+                added.add((agency, model, d["new"]))
+                removed.add((agency, model, d["old"]))
+        assert added == new - old, (after, sorted(added ^ (new - old))[:5])
+        assert removed == old - new, (after, sorted(removed ^ (old - new))[:5])
+        checked += bool(added or removed)
+    assert checked > 50  # the history is not a flat line
+
+
+def _dated_keys(db, publication_id: str) -> set[tuple]:
+    """The normalized keys of a list; an unknown signing date is None, as the events say."""
+    return {
+        (r[0], r[1], r[2])
+        for r in db.execute(
+            "SELECT r.agency_id, r.model, r.signed_date FROM sheet_rows r"
+            " JOIN publications p ON p.canonical_sha256 = r.sha256 WHERE p.publication_id = ?"
+            " AND r.agency_id IS NOT NULL AND r.model IS NOT NULL",
+            (publication_id,),
+        )
+    }
 
 
 def test_status_agrees_with_latest_list(db):
@@ -218,8 +262,8 @@ def test_derivation_is_deterministic(ingested_db, tmp_path):
 
 
 def test_second_full_ingest_changes_nothing(ingested_db, shared_data, tmp_path):
-    from patchwork_atlas.pipeline import ingest_files, read_local
-    from patchwork_atlas.sources.archive import Archive
+    from patchwork_atlas.ingest import ingest_files, read_local
+    from patchwork_atlas.kernel.archive import Archive
 
     conn = connect(copy_database(ingested_db, tmp_path / "again.sqlite"))
     before = table_hashes(conn)
@@ -242,7 +286,7 @@ def test_cli_registry_commands(ingested_db, tmp_path):
         assert result.output.strip()
     as_json = runner.invoke(main, ["agreements", "--state", "FL", "--format", "json", "--db", str(ingested_db)])
     rows = json.loads(as_json.output)
-    assert rows and all(r["state"] == "FL" and r["agreement_id"].startswith("agr-") for r in rows)
+    assert rows and all(r["state_usps"] == "FL" and r["agreement_id"].startswith("agr-") for r in rows)
     bad = runner.invoke(main, ["events", "--since", "yesterday", "--db", str(ingested_db)])
     assert bad.exit_code == 2
     missing = runner.invoke(main, ["stats", "--db", str(tmp_path / "none.sqlite")])
@@ -251,8 +295,8 @@ def test_cli_registry_commands(ingested_db, tmp_path):
 
 def test_a_late_file_recomputes_the_history_around_it(shared_data, tmp_path):
     """Events are a function of the ordered publications, not of arrival order."""
-    from patchwork_atlas.pipeline import ingest_files, read_local
-    from patchwork_atlas.sources.archive import Archive
+    from patchwork_atlas.ingest import ingest_files, read_local
+    from patchwork_atlas.kernel.archive import Archive
 
     folder = shared_data / "ice-287g" / "publications" / "ice-xlsx"
     files = sorted(folder.glob("participatingAgencies1[01]??2025??.xlsx"))[:10]
@@ -290,8 +334,8 @@ def test_unseen_state_typo_is_matched_but_flagged():
 def test_incremental_derivation_equals_a_full_rebuild(shared_data, tmp_path, monkeypatch):
     """New lists are applied to the stored walk (the fast path); the result must be exactly
     what re-walking the whole history gives."""
-    from patchwork_atlas.pipeline import ingest_files, read_local
-    from patchwork_atlas.sources.archive import Archive
+    from patchwork_atlas.ingest import ingest_files, read_local
+    from patchwork_atlas.kernel.archive import Archive
 
     files = sorted((shared_data / "ice-287g" / "publications" / "ice-xlsx").glob("*Agencies02??2026*.xlsx"))
     assert len(files) > 20 and any(f.name.startswith("pending") for f in files)
@@ -328,7 +372,7 @@ def test_registry_review_queue_traces_each_item(ingested_db):
 def test_every_agency_name_correction_is_used(db):
     """A correction row that no longer matches anything in the history is dead weight or a
     sign that a rule changed under it: the table must stay exact."""
-    from patchwork_atlas.registry.normalize import _table, name_key
+    from patchwork_atlas.families.ice287g.normalize import _table, name_key
 
     used = {(r[0], name_key(r[1], r[0])) for r in db.execute(
         "SELECT DISTINCT state_usps, agency_raw FROM sheet_rows WHERE flags LIKE '%agency_name_corrected%'")}

@@ -24,9 +24,9 @@ PAYLOADS = (SCRIPT, SQL, FORMULA, ATTRIBUTE)
 
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory, shared_data):
-    from patchwork_atlas.pipeline import ingest_files, read_local
-    from patchwork_atlas.sources.archive import Archive
-    from patchwork_atlas.store import connect
+    from patchwork_atlas.families import open_database as connect
+    from patchwork_atlas.ingest import ingest_files, read_local
+    from patchwork_atlas.kernel.archive import Archive
     from patchwork_atlas.web.app import create_app
 
     tmp = tmp_path_factory.mktemp("planted")

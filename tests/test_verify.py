@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from patchwork_atlas.cli import main
-from patchwork_atlas.pipeline import ingest_files, read_local
-from patchwork_atlas.sources.archive import Archive
-from patchwork_atlas.store import connect
+from patchwork_atlas.families import open_database as connect
+from patchwork_atlas.ingest import ingest_files, read_local
+from patchwork_atlas.kernel.archive import Archive
 
 FILES = [
     "ice-287g/publications/ice-xlsx/participatingAgencies03052026pm.xlsx",

@@ -206,7 +206,7 @@ def test_data_vocabulary_translated(client, db):
     statuses = {row[0] for row in db.execute("SELECT DISTINCT status FROM agreements")}
     rules = {row[0] for row in db.execute("SELECT DISTINCT date_rule FROM publications")}
     app_statuses = {row[0] for row in db.execute("SELECT DISTINCT status FROM applications")}
-    from patchwork_atlas.web.i18n import catalog
+    from patchwork_atlas.kernel.i18n import catalog
 
     for lang in ("en", "es"):
         cat = catalog(lang)
@@ -223,7 +223,7 @@ def test_data_vocabulary_translated(client, db):
 
 
 def test_every_message_has_a_spanish_translation():
-    from patchwork_atlas.web.catalogs import extract, missing
+    from patchwork_atlas.kernel.catalogs import extract, missing
 
     assert len(extract()) > 100
     assert missing("es") == []
@@ -300,7 +300,7 @@ def test_raw_file_by_hash(client, db):
 def test_serves_while_ingest_writes(ingested_db, tmp_path):
     """WAL: a writer holding a transaction does not block pages; a finished ingest (which
     marks the content changed in its last transaction) shows at once."""
-    from patchwork_atlas.pipeline import mark_content_changed
+    from patchwork_atlas.ingest import mark_content_changed
     from patchwork_atlas.web.app import create_app
 
     copy = copy_database(ingested_db, tmp_path / "copy.sqlite")

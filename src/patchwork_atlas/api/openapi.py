@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from patchwork_atlas.api.v1 import EVENT_KINDS, MAX_LIMIT, PARAMS
+from patchwork_atlas.api.params import EVENT_KINDS, MAX_LIMIT, PARAMS
 
 
 def _param(name: str, where: str = "query", required: bool = False) -> dict[str, Any]:

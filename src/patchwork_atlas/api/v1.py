@@ -5,69 +5,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from patchwork_atlas.api import queries as q
-from patchwork_atlas.web import places
-from patchwork_atlas.web.database import Database
-
-MAX_LIMIT = 1000
-DEFAULT_LIMIT = 100
-EVENT_KINDS = (
-    "agreement_listed", "agreement_relisted", "agreement_removed", "agreement_superseded",
-    "signing_date_corrected", "moa_posted", "application_listed", "application_withdrawn",
-    "application_approved",
-)  # fmt: skip
-
-
-class BadRequest(Exception):
-    pass
-
-
-class NotFound(Exception):
-    pass
-
-
-@dataclass(frozen=True)
-class Param:
-    name: str
-    pattern: str
-    description: str
-    enum: tuple[str, ...] = ()
-
-    def parse(self, raw: str) -> str:
-        if len(raw) > 200 or not re.fullmatch(self.pattern, raw):
-            raise BadRequest(f"invalid value for {self.name!r}: {self.description}")
-        if self.enum and raw not in self.enum:
-            raise BadRequest(f"{self.name!r} must be one of: {', '.join(self.enum)}")
-        return raw
-
-
-STATE = Param("state", r"[A-Z]{2}", "two-letter USPS state code, e.g. TX")
-MODEL = Param("model", r"[A-Za-z0-9 ()_-]{1,40}", "287(g) model: JEM, TFM or WSO")
-DATE = Param("as_of", r"\d{4}-\d{2}-\d{2}", "a date as YYYY-MM-DD")
-LIMIT = Param("limit", r"\d{1,4}", f"an integer from 1 to {MAX_LIMIT}")
-OFFSET = Param("offset", r"\d{1,7}", "an integer from 0")
-AGENCY = Param("agency_id", r"ag-[0-9a-f]{6,40}", "an agency id such as ag-1234abcd")
-COUNTY = Param("county", r"\d{5}", "a 5-digit county FIPS code")
-PARAMS: dict[str, Param] = {
-    "state": STATE, "model": MODEL, "as_of": DATE, "limit": LIMIT, "offset": OFFSET,
-    "agency_id": AGENCY, "county": COUNTY,
-    "status": Param("status", r"[a-z]{3,12}", "a status code"),
-    "q": Param("q", r"[^\x00-\x1f]{1,120}", "1 to 120 characters of text"),
-    "active": Param("active", r"true|false", "true or false", ("true", "false")),
-    "kind": Param("kind", r"[a-z_]{3,40}", "an event kind", EVENT_KINDS),
-    "since": Param("since", r"\d{4}-\d{2}-\d{2}", "a date as YYYY-MM-DD"),
-    "until": Param("until", r"\d{4}-\d{2}-\d{2}", "a date as YYYY-MM-DD"),
-    "list": Param("list", r"participating|pending", "participating or pending", ("participating", "pending")),
-    "year": Param("year", r"20\d{2}", "a fiscal year such as 2026"),
-    "language": Param("language", r"en|es", "en or es", ("en", "es")),
-}  # fmt: skip
+from patchwork_atlas.api.openapi import document
+from patchwork_atlas.api.params import DEFAULT_LIMIT, MAX_LIMIT, PARAMS, BadRequest, NotFound
+from patchwork_atlas.read import places
+from patchwork_atlas.read import queries as q
+from patchwork_atlas.read.database import Database
 
 
 def params(request: Request, allowed: tuple[str, ...]) -> dict[str, str]:
@@ -142,21 +90,17 @@ class API:
 
     def index(self, request: Request) -> Response:
         params(request, ())
-        from patchwork_atlas.api.openapi import document
-
         return JSON({"openapi": "/api/v1/openapi.json",
                      "endpoints": sorted(document()["paths"])})
 
     def openapi(self, request: Request) -> Response:
         params(request, ())
-        from patchwork_atlas.api.openapi import document
-
         return JSON(document(), media_type="application/vnd.oai.openapi+json")
 
     def vocabulary(self, request: Request) -> Response:
         """Plain-language names of every code in the data, in English and Spanish."""
         params(request, ())
-        from patchwork_atlas.web import catalogs, i18n
+        from patchwork_atlas.kernel import catalogs, i18n
 
         out: dict[str, dict[str, dict[str, str]]] = {}
         for key in catalogs.vocabulary():
@@ -201,7 +145,7 @@ class API:
         fiscal year's figures and the whole yearly trend, each figure citing its workbook row."""
         p = params(request, ("state", "county", "year", "limit", "offset"))
         limit, offset = page_args(p)
-        from patchwork_atlas.registry.facilities import list_facilities
+        from patchwork_atlas.families.detention.family import list_facilities
 
         with self.db.snapshot() as conn:
             rows = list_facilities(conn, p.get("state"), p.get("county"),
@@ -210,7 +154,7 @@ class API:
 
     def facility(self, request: Request) -> Response:
         params(request, ())
-        from patchwork_atlas.registry.facilities import facility_summary
+        from patchwork_atlas.families.detention.family import facility_summary
 
         with self.db.snapshot() as conn:
             row = conn.execute("SELECT * FROM facilities WHERE facility_id = ?",
@@ -227,7 +171,7 @@ class API:
         place = _place(p)
         if isinstance(place, Response):
             return place
-        from patchwork_atlas.registry.legal_services import legal_help_for_place
+        from patchwork_atlas.families.eoir.family import legal_help_for_place
 
         with self.db.snapshot() as conn:
             return JSON({"data": legal_help_for_place(conn, place, language=p.get("language", "en"))})
@@ -264,12 +208,10 @@ class API:
             st = places.state(fips)
             if st is None:
                 raise NotFound("no such state FIPS code")
-            from patchwork_atlas.web.pages import _state_law
-
             with self.db.snapshot() as conn:
                 return JSON({"data": {"level": "state", **st, "summary": q.summary(conn, st["usps"]),
                                       "series": q.state_series(conn, st["usps"]),
-                                      "law": _state_law(conn, st["fips"])}})
+                                      "law": q.state_law(conn, st["fips"])}})
         if not re.fullmatch(r"\d{5}", fips):
             raise BadRequest("FIPS must be 2 digits (state) or 5 digits (county)")
         place = places.county_place(fips)

@@ -15,8 +15,8 @@ from typing import Any, NoReturn
 
 import click
 
-from patchwork_atlas import config
-from patchwork_atlas.formats import csv_cell
+from patchwork_atlas.kernel import config
+from patchwork_atlas.kernel.formats import csv_cell
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -53,7 +53,7 @@ def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
 
 
 def open_db(db: str | None, *, must_exist: bool = True) -> sqlite3.Connection:
-    from patchwork_atlas.store import connect
+    from patchwork_atlas.families import open_database as connect
 
     path = config.db_path(db)
     if must_exist and not path.exists():

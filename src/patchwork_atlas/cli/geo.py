@@ -8,7 +8,6 @@ import sys
 
 import click
 
-from patchwork_atlas import config
 from patchwork_atlas.cli.app import (
     EXIT_PARTIAL,
     EXIT_USAGE,
@@ -19,6 +18,7 @@ from patchwork_atlas.cli.app import (
     main,
     open_db,
 )
+from patchwork_atlas.kernel import config
 
 RESOLVE_COLUMNS = ["level", "state_fips", "county_fips", "place", "confidence", "review_reason"]
 
@@ -31,8 +31,8 @@ def resolve(input_csv: str, output: str | None) -> None:
 
     No database is needed. Exit 3 when some rows could not be read (no state or agency).
     """
-    from patchwork_atlas.formats import csv_cell
-    from patchwork_atlas.geo.resolver import resolve as resolve_one
+    from patchwork_atlas.kernel.formats import csv_cell
+    from patchwork_atlas.kernel.geo.resolver import resolve as resolve_one
 
     with open(input_csv, encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
@@ -75,7 +75,8 @@ def _cell(row: dict, lower: dict[str, str], key: str) -> str | None:
 @db_option
 def lookup(query: str | None, lat: float | None, lon: float | None, fmt: str, db: str | None) -> None:
     """What covers a place: QUERY is a ZIP, "City, ST" or "County name, ST" (or --lat/--lon)."""
-    from patchwork_atlas.geo.lookup import AmbiguousPlace, locate, place_report
+    from patchwork_atlas.kernel.geo.lookup import AmbiguousPlace, locate
+    from patchwork_atlas.read.report import place_report
 
     if (lat is None) != (lon is None):
         fail("give both --lat and --lon", EXIT_USAGE)
@@ -105,7 +106,7 @@ def lookup(query: str | None, lat: float | None, lon: float | None, fmt: str, db
 
 def render_text(report: dict) -> str:
     """The report as plain text for a terminal."""
-    from patchwork_atlas.geo import reference as ref
+    from patchwork_atlas.kernel.geo import reference as ref
 
     p = report["place"]
     lines = []
@@ -190,7 +191,7 @@ def review(db: str | None, fmt: str, show_all: bool, registry: bool) -> None:
     --registry, what ICE's sheets printed that no rule or correction table explains)."""
     conn = open_db(db)
     if registry:
-        from patchwork_atlas.registry.review import registry_queue
+        from patchwork_atlas.families.ice287g.review import registry_queue
 
         emit(registry_queue(conn), fmt, ["kind", "subject", "detail", "count", "example"])
         return

@@ -37,7 +37,7 @@ def check_cmd(root: Path | None, fmt: str) -> None:
 
     Exit 0 when valid; 1 with one line per problem (on stderr) otherwise.
     """
-    from patchwork_atlas.knowledge import check, read_files, summarize
+    from patchwork_atlas.families.law import check, read_files, summarize
 
     loaded = read_files(root)
     problems = check(loaded)
@@ -81,8 +81,8 @@ _LIST_COLUMNS = (
 @format_option("csv", "json")
 def list_cmd(state: str | None, tag: str | None, unverified: bool, fmt: str) -> None:
     """List entries from the files (no database needed)."""
-    from patchwork_atlas.knowledge import read_files
-    from patchwork_atlas.knowledge.reference import state_fips_for_usps
+    from patchwork_atlas.families.law import read_files
+    from patchwork_atlas.families.law.reference import state_fips_for_usps
 
     fips = None
     if state:
@@ -117,7 +117,7 @@ def list_cmd(state: str | None, tag: str | None, unverified: bool, fmt: str) -> 
 @click.argument("entry_id")
 def show_cmd(entry_id: str) -> None:
     """Print one entry as JSON, with the file and line it comes from."""
-    from patchwork_atlas.knowledge import read_files
+    from patchwork_atlas.families.law import read_files
 
     for e in read_files().entries:
         if e.id == entry_id:
@@ -133,7 +133,7 @@ def show_cmd(entry_id: str) -> None:
 @click.option("--force", is_flag=True, help="Reload even if the files have not changed.")
 def load_cmd(db: str | None, force: bool) -> None:
     """Copy the valid entries into the database (ingest does this too)."""
-    from patchwork_atlas.knowledge import load_into
+    from patchwork_atlas.families.law import load_into
 
     conn = open_db(db, must_exist=False)
     result = load_into(conn, force=force)

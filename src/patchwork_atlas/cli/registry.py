@@ -8,7 +8,6 @@ import sys
 
 import click
 
-from patchwork_atlas import config
 from patchwork_atlas.cli.app import (
     EXIT_FAILURE,
     EXIT_PARTIAL,
@@ -19,6 +18,7 @@ from patchwork_atlas.cli.app import (
     main,
     open_db,
 )
+from patchwork_atlas.kernel import config
 
 
 @main.command()
@@ -30,10 +30,10 @@ from patchwork_atlas.cli.app import (
 def ingest(inputs: tuple[str, ...], db: str | None, data_dir: str | None, quiet: bool) -> None:
     """Ingest publications: local files or folders, URLs, or (no argument) ICE's live 287(g) page
     (or $PATCHWORK_SOURCE: a local folder or file, or the URL of a mirror of ICE's page)."""
-    from patchwork_atlas.pipeline import ingest_files, read_local
-    from patchwork_atlas.sources import ice287g as fetcher
-    from patchwork_atlas.sources.archive import Archive
-    from patchwork_atlas.store import connect
+    from patchwork_atlas.families import open_database as connect
+    from patchwork_atlas.families.ice287g import fetch as fetcher
+    from patchwork_atlas.ingest import ingest_files, read_local
+    from patchwork_atlas.kernel.archive import Archive
 
     source = os.environ.get(config.SOURCE_ENV, "").strip()
     if not inputs and source and not source.lower().startswith(("http://", "https://")):
@@ -93,94 +93,16 @@ def publications(db: str | None, fmt: str) -> None:
     emit(rows, fmt, PUBLICATION_COLUMNS)
 
 
-AGREEMENT_COLUMNS = ["agency_id", "agreement_id", "application_id", "state", "agency", "model", "signed_date", "status",
-                     "first_seen", "last_seen", "removed_date", "superseded_by", "moa_url",
-                     "addendum_url", "review_reason"]
-
-
-@main.command()
-@db_option
-@click.option("--state", help="USPS code, e.g. TX.")
-@click.option("--status", type=click.Choice(["active", "pending", "removed", "superseded"]),
-              help="pending: applications still on ICE's pending list (no agreement yet).")
-@format_option("csv", "json")
-def agreements(db: str | None, state: str | None, status: str | None, fmt: str) -> None:
-    """One row per agreement (agency + model + signing date) with its lifecycle."""
-    conn = open_db(db)
-    if status == "pending":
-        pending = conn.execute(
-            "SELECT a.agency_id, a.application_id, a.state_usps AS state, g.name AS agency, a.model,"
-            " a.status, a.first_seen_date AS first_seen, a.last_seen_date AS last_seen"
-            " FROM applications a JOIN agencies g USING (agency_id) WHERE a.status = 'pending'"
-            " AND (:state IS NULL OR a.state_usps = :state) ORDER BY a.state_usps, g.name, a.model",
-            {"state": state.upper() if state else None},
-        )
-        emit((dict(r) for r in pending), fmt, AGREEMENT_COLUMNS)
-        return
-    sql = (
-        "SELECT a.agency_id, a.agreement_id, a.state_usps AS state, g.name AS agency, a.model,"
-        " a.signed_date, a.status, a.first_seen_date AS first_seen, a.last_seen_date AS last_seen,"
-        " a.removed_date, a.superseded_by, a.moa_url, a.addendum_url, a.review_reason"
-        " FROM agreements a JOIN agencies g USING (agency_id) WHERE 1=1"
-    )
-    params: list = []
-    if state:
-        sql += " AND a.state_usps = ?"
-        params.append(state.upper())
-    if status:
-        sql += " AND a.status = ?"
-        params.append(status)
-    sql += " ORDER BY a.state_usps, g.name, a.model, a.signed_date"
-    emit((dict(r) for r in conn.execute(sql, params)), fmt, AGREEMENT_COLUMNS)
-
-
-EVENT_COLUMNS = ["event_date", "kind", "state", "agency", "model", "agreement_id", "application_id",
-                 "publication_id", "detail"]
-
-
-@main.command()
-@db_option
-@click.option("--since", help="ISO date: only events on or after it.")
-@click.option("--state", help="USPS code.")
-@format_option("csv", "json")
-def events(db: str | None, since: str | None, state: str | None, fmt: str) -> None:
-    """What changed, publication by publication."""
-    import datetime as dt
-
-    if since:
-        try:
-            dt.date.fromisoformat(since)
-        except ValueError:
-            raise click.BadParameter("expected YYYY-MM-DD", param_hint="--since") from None
-    conn = open_db(db)
-    sql = (
-        "SELECT e.event_date, e.kind, e.state_usps AS state, g.name AS agency, e.model, e.agreement_id,"
-        " e.application_id, e.publication_id, e.detail FROM events e LEFT JOIN agencies g USING (agency_id)"
-        " WHERE 1=1"
-    )
-    params: list = []
-    if since:
-        sql += " AND e.event_date >= ?"
-        params.append(since)
-    if state:
-        sql += " AND e.state_usps = ?"
-        params.append(state.upper())
-    sql += " ORDER BY e.event_date, e.kind, e.state_usps, g.name"
-    emit((dict(r) for r in conn.execute(sql, params)), fmt, EVENT_COLUMNS)
-
-
 @main.command()
 @db_option
 @format_option("text", "json", default="text")
 def stats(db: str | None, fmt: str) -> None:
     """Current counts by model and state (as of the latest publication) and totals over time."""
-    from patchwork_atlas.registry.stats import collect
+    from patchwork_atlas.read.stats import collect, render_text
 
     conn = open_db(db)
     data = collect(conn)
     if fmt == "json":
         click.echo(json.dumps(data, indent=1, ensure_ascii=False))
         return
-    from patchwork_atlas.registry.stats import render_text
-
     click.echo(render_text(data))

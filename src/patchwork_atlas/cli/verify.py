@@ -17,8 +17,8 @@ from pathlib import Path
 
 import click
 
-from patchwork_atlas import config
 from patchwork_atlas.cli.app import EXIT_FAILURE, db_option, fail, main, open_db
+from patchwork_atlas.kernel import config
 
 # sheet_rows columns that hold a cell exactly as printed, and where a fresh parse keeps them.
 _RAW_VALUE_COLUMNS = {
@@ -129,7 +129,7 @@ def check_publications(conn: sqlite3.Connection) -> Iterator[str]:
 
 def check_reparse(conn: sqlite3.Connection, data_dir: Path, sample: int, seed: int) -> tuple[int, list[str]]:
     """Re-read 287(g) files from the archive and compare every as-printed cell with sheet_rows."""
-    from patchwork_atlas.parse.ice287g import parse_list
+    from patchwork_atlas.families.ice287g.reader import parse_list
 
     files = [
         (r["sha256"], r["archive_path"])
@@ -201,7 +201,7 @@ def run_checks(conn: sqlite3.Connection, data_dir: Path, *, sample: int = 0, see
 @click.option("--seed", type=int, default=0, help="Seed for --sample, to repeat a check.")
 def verify(db: str | None, data_dir: str | None, sample: int, seed: int) -> None:
     """Check the raw archive against its hashes and the database against the archive."""
-    from patchwork_atlas.store import connect_readonly
+    from patchwork_atlas.kernel.store import connect_readonly
 
     path = config.db_path(db)
     if not path.exists():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from patchwork_atlas import config
 from patchwork_atlas.cli.app import db_option, fail, main
+from patchwork_atlas.kernel import config
 
 
 @main.command()

@@ -12,9 +12,9 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from patchwork_atlas import config
 from patchwork_atlas.api.v1 import API
-from patchwork_atlas.web.database import LRU, Database
+from patchwork_atlas.kernel import config
+from patchwork_atlas.read.database import LRU, Database
 from patchwork_atlas.web.downloads import Downloads
 from patchwork_atlas.web.feeds import Feeds
 from patchwork_atlas.web.front import Front

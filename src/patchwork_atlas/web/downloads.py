@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import atexit
-import csv
-import io
 import json
 import os
 import re
@@ -17,42 +15,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from patchwork_atlas.api import queries as q
 from patchwork_atlas.api.v1 import dumps
-from patchwork_atlas.formats import csv_cell
-from patchwork_atlas.web.database import Database
+from patchwork_atlas.read import queries as q
+from patchwork_atlas.read import tables
+from patchwork_atlas.read.database import Database
 
-TABLES = {
-    "agreements": q.AGREEMENT_COLUMNS,
-    "agencies": (*q.AGENCY_COLUMNS, "active_models"),
-    "events": q.EVENT_COLUMNS,
-    "applications": q.APPLICATION_COLUMNS,
-    "facilities": ("facility_id", "name", "address", "city", "state", "zip", "county_fips", "type_code",
-                   "type_label", "local_agreement", "owner_listed", "operator_listed", "fiscal_year",
-                   "adp", "alos", "data_date", "source_file", "sha256", "sheet", "row", "place_review",
-                   "review_reason"),
-    "facility_years": ("facility_id", "name", "state", "county_fips", "type_code", "fiscal_year", "adp",
-                       "alos", "data_date", "source_file", "sha256", "sheet", "row"),
-}
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 BIG = 1_000_000
-
-
-def rows_for(conn: sqlite3.Connection, table: str) -> list[dict[str, Any]]:
-    if table == "agreements":
-        return q.agreements(conn, limit=BIG)[0]
-    if table == "agencies":
-        return q.agencies(conn, limit=BIG)[0]
-    if table == "events":
-        return q.events(conn, limit=BIG)[0]
-    if table in ("facilities", "facility_years"):
-        from patchwork_atlas.registry.facilities import list_facilities
-
-        rows = list_facilities(conn, with_trend=table == "facility_years")
-        if table == "facilities":
-            return rows
-        return [{**r, **year} for r in rows for year in r.pop("adp_trend")]
-    return q.applications(conn, limit=BIG)[0]
 
 
 class Downloads:
@@ -64,20 +33,16 @@ class Downloads:
 
     def table(self, request: Request) -> Response:
         name, fmt = request.path_params["name"], request.path_params["fmt"]
-        if name not in TABLES or fmt not in ("csv", "json"):
+        if name not in tables.TABLES or fmt not in ("csv", "json"):
             return Response("not found", status_code=404, media_type="text/plain")
         with self.db.snapshot() as conn:
-            rows = rows_for(conn, name)
+            rows = tables.rows(conn, name)
         headers = {"content-disposition": f'attachment; filename="patchwork-{name}.{fmt}"'}
         if fmt == "json":
-            return Response(dumps(rows), media_type="application/json", headers=headers)
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=list(TABLES[name]), extrasaction="ignore",
-                                lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: csv_cell(v) for k, v in row.items()})
-        return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+            return Response(dumps(tables.to_json_rows(name, rows)), media_type="application/json",
+                            headers=headers)
+        return Response(tables.to_csv(name, rows), media_type="text/csv; charset=utf-8",
+                        headers=headers)
 
     def geojson(self, request: Request) -> Response:
         from patchwork_atlas.web import mapsvg
@@ -140,7 +105,7 @@ class Downloads:
 def county_geometries(path: str) -> list[tuple[str, str, dict[str, Any]]]:
     """Counties as GeoJSON geometries (lon/lat), decoded once from the us-atlas TopoJSON."""
     if path not in _GEOMETRY_CACHE:
-        from patchwork_atlas.geo.topo import decode_arcs, ring_points
+        from patchwork_atlas.kernel.geo.topo import decode_arcs, ring_points
 
         topo = json.loads(Path(path).read_text(encoding="utf-8"))
         arcs = [[(round(x, 5), round(y, 5)) for x, y in a] for a in decode_arcs(topo)]

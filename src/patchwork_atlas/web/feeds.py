@@ -8,9 +8,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from patchwork_atlas.api import queries as q
-from patchwork_atlas.web import i18n, places
-from patchwork_atlas.web.database import Database
+from patchwork_atlas.kernel import i18n
+from patchwork_atlas.read import places
+from patchwork_atlas.read import queries as q
+from patchwork_atlas.read.database import Database
 from patchwork_atlas.web.pages import FIPS5, USPS
 
 ATOM = "http://www.w3.org/2005/Atom"

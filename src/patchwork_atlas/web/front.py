@@ -13,8 +13,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from patchwork_atlas.web.database import LRU, Database
-from patchwork_atlas.web.i18n import LANGUAGES, current_language, negotiate
+from patchwork_atlas.kernel.i18n import LANGUAGES, current_language, negotiate
+from patchwork_atlas.read.database import LRU, Database
 
 ASGIApp = Callable[[dict, Callable, Callable], Awaitable[None]]
 

@@ -15,7 +15,7 @@ from html import escape
 from importlib import resources
 from pathlib import Path
 
-from patchwork_atlas.geo.topo import decode_arcs, polygon_rings, ring_centroid, ring_points
+from patchwork_atlas.kernel.geo.topo import decode_arcs, polygon_rings, ring_centroid, ring_points
 
 Point = tuple[float, float]
 
@@ -23,7 +23,7 @@ Point = tuple[float, float]
 def topojson_path() -> Path | None:
     """The pre-projected county TopoJSON shipped by the geo stage, when present."""
     try:
-        path = Path(str(resources.files("patchwork_atlas.geo") / "data" / "counties-albers-10m.json"))
+        path = Path(str(resources.files("patchwork_atlas.kernel.geo") / "data" / "counties-albers-10m.json"))
     except (ModuleNotFoundError, TypeError):
         return None
     return path if path.exists() else None

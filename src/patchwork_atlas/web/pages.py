@@ -10,9 +10,11 @@ from urllib.parse import quote, urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from patchwork_atlas.api import queries as q
-from patchwork_atlas.web import charts, i18n, mapsvg, places
-from patchwork_atlas.web.database import Database
+from patchwork_atlas.kernel import i18n
+from patchwork_atlas.read import places
+from patchwork_atlas.read import queries as q
+from patchwork_atlas.read.database import Database
+from patchwork_atlas.web import charts, mapsvg
 from patchwork_atlas.web.render import page, safe_svg
 
 FIPS5 = re.compile(r"^\d{5}$")
@@ -47,7 +49,7 @@ class Site:
         return fills
 
     def _jail_markers(self, request: Request, conn) -> tuple[int | None, list[mapsvg.Marker]]:
-        from patchwork_atlas.registry.facilities import facilities_by_county
+        from patchwork_atlas.families.detention.family import facilities_by_county
 
         year, counties = facilities_by_county(conn)
         markers = []
@@ -124,7 +126,7 @@ class Site:
             agreements, _ = q.agreements(conn, state=st["usps"], status="active", limit=2000)
             pending, _ = q.applications(conn, state=st["usps"], status="pending", limit=2000)
             svg = self.map_svg(request, conn, st["fips"])
-            law = _state_law(conn, st["fips"])
+            law = q.state_law(conn, st["fips"])
             recent, _ = q.events(conn, state=st["usps"], limit=15)
         labels = {m: i18n.term("model", m) for m in q.MODELS}
         chart = charts.series_svg(series, labels=labels, title=i18n.gettext(
@@ -295,16 +297,6 @@ def _legend(status: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"css": c, "models": labels[c], "count": counts[c]} for c in order if c in counts]
 
 
-def _state_law(conn, state_fips: str) -> list[dict[str, Any]] | None:
-    try:
-        from patchwork_atlas.knowledge.store import entries_for_place
-    except ImportError:
-        return None
-    if not q.has_table(conn, "knowledge_entries"):
-        return None
-    return entries_for_place(conn, state_fips)["state"]
-
-
 def _target(prefix: str, place: Any) -> str | None:
     """Where a lookup result lives on the site: a ZIP, a county, or a city or town."""
     if place is None:
@@ -331,7 +323,7 @@ def _place_title(place: Any, counties: list[dict[str, Any]], st: dict[str, Any])
 def _jurisdiction_counties(agency: dict[str, Any]) -> list[str]:
     out: list[str] = []
     for j in agency.get("jurisdictions", []):
-        for f in q._fips_list(j.get("county_fips_all")) or ([j["county_fips"]] if j.get("county_fips") else []):
+        for f in q.fips_list(j.get("county_fips_all")) or ([j["county_fips"]] if j.get("county_fips") else []):
             if f not in out:
                 out.append(f)
     return out

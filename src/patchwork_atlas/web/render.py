@@ -15,7 +15,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from patchwork_atlas.web import i18n
+from patchwork_atlas.kernel import i18n
 
 
 @lru_cache(maxsize=1)

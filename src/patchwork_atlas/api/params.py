@@ -1,0 +1,62 @@
+"""The API's parameters: one strict definition that the handlers validate against and the
+OpenAPI document describes, so the two cannot disagree."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_LIMIT = 1000
+DEFAULT_LIMIT = 100
+EVENT_KINDS = (
+    "agreement_listed", "agreement_relisted", "agreement_removed", "agreement_superseded",
+    "signing_date_corrected", "moa_posted", "application_listed", "application_withdrawn",
+    "application_approved",
+)  # fmt: skip
+
+
+class BadRequest(Exception):
+    pass
+
+
+class NotFound(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    pattern: str
+    description: str
+    enum: tuple[str, ...] = ()
+
+    def parse(self, raw: str) -> str:
+        if len(raw) > 200 or not re.fullmatch(self.pattern, raw):
+            raise BadRequest(f"invalid value for {self.name!r}: {self.description}")
+        if self.enum and raw not in self.enum:
+            raise BadRequest(f"{self.name!r} must be one of: {', '.join(self.enum)}")
+        return raw
+
+
+STATE = Param("state", r"[A-Z]{2}", "two-letter USPS state code, e.g. TX")
+MODEL = Param("model", r"[A-Za-z0-9 ()_-]{1,40}", "287(g) model: JEM, TFM or WSO")
+DATE = Param("as_of", r"\d{4}-\d{2}-\d{2}", "a date as YYYY-MM-DD")
+LIMIT = Param("limit", r"\d{1,4}", f"an integer from 1 to {MAX_LIMIT}")
+OFFSET = Param("offset", r"\d{1,7}", "an integer from 0")
+AGENCY = Param("agency_id", r"ag-[0-9a-f]{6,40}", "an agency id such as ag-1234abcd")
+COUNTY = Param("county", r"\d{5}", "a 5-digit county FIPS code")
+PARAMS: dict[str, Param] = {
+    "state": STATE, "model": MODEL, "as_of": DATE, "limit": LIMIT, "offset": OFFSET,
+    "agency_id": AGENCY, "county": COUNTY,
+    "status": Param("status", r"[a-z]{3,12}", "a status code"),
+    "q": Param("q", r"[^\x00-\x1f]{1,120}", "1 to 120 characters of text"),
+    "active": Param("active", r"true|false", "true or false", ("true", "false")),
+    "kind": Param("kind", r"[a-z_]{3,40}", "an event kind", EVENT_KINDS),
+    "since": Param("since", r"\d{4}-\d{2}-\d{2}", "a date as YYYY-MM-DD"),
+    "until": Param("until", r"\d{4}-\d{2}-\d{2}", "a date as YYYY-MM-DD"),
+    "list": Param("list", r"participating|pending", "participating or pending", ("participating", "pending")),
+    "year": Param("year", r"20\d{2}", "a fiscal year such as 2026"),
+    "language": Param("language", r"en|es", "en or es", ("en", "es")),
+}  # fmt: skip
+
+

@@ -1,0 +1,491 @@
+"""The registry's read-only queries (through `read.queries`, the CLI, the API and the pages).
+
+Every function takes a connection and plain, already-validated values; every value from a
+request reaches SQL as a bound parameter. Results are plain dicts (JSON-ready), carrying the
+ids that lead back to publications, files and rows.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from typing import Any
+
+MODELS = ("JEM", "TFM", "WSO")
+
+AGREEMENT_COLUMNS = (
+    "agreement_id", "agency_id", "agency_name", "state_usps", "model", "status", "signed_date",
+    "signed_date_first", "first_seen_date", "last_seen_date", "removed_date", "n_publications",
+    "moa_url", "addendum_url", "superseded_by", "first_publication_id", "last_publication_id",
+    "review_reason",
+)  # fmt: skip
+AGENCY_COLUMNS = (
+    "agency_id", "state_usps", "state_fips", "name", "agency_type", "county_cell",
+    "first_seen_date", "last_seen_date",
+)  # fmt: skip
+EVENT_COLUMNS = (
+    "event_id", "event_date", "kind", "list", "state_usps", "agency_id", "agency_name", "model",
+    "agreement_id", "application_id", "publication_id", "detail",
+)  # fmt: skip
+APPLICATION_COLUMNS = (
+    "application_id", "agency_id", "agency_name", "state_usps", "model", "status",
+    "first_seen_date", "last_seen_date", "ended_date", "agreement_id", "approved_date",
+    "first_publication_id", "last_publication_id",
+)  # fmt: skip
+
+
+def _dicts(rows: list[sqlite3.Row]) -> list[dict[str, Any]]:
+    return [dict(r) for r in rows]
+
+
+def has_table(conn: sqlite3.Connection, name: str) -> bool:
+    return (
+        conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone()
+        is not None
+    )
+
+
+# ---- freshness -------------------------------------------------------------------------------
+
+
+def freshness(conn: sqlite3.Connection) -> dict[str, Any]:
+    """As-of dates: the newest list, when ICE's page was last checked, and last found changed."""
+    latest = {
+        r["list"]: r["published_date"]
+        for r in conn.execute(
+            "SELECT list, MAX(published_date) AS published_date FROM publications GROUP BY list"
+        )
+    }
+    checked = conn.execute("SELECT MAX(checked_utc) FROM source_checks").fetchone()[0]
+    changed = conn.execute(
+        "SELECT MAX(checked_utc) FROM source_checks WHERE outcome = 'new'"
+    ).fetchone()[0]
+    return {
+        "participating_as_of": latest.get("participating"),
+        "pending_as_of": latest.get("pending"),
+        "last_checked_utc": checked,
+        "last_changed_utc": changed,
+    }
+
+
+def summary(conn: sqlite3.Connection, state_usps: str | None = None) -> dict[str, Any]:
+    """Headline counts, nationally or for one state."""
+    where, params = ("AND state_usps = ?", (state_usps,)) if state_usps else ("", ())
+    by_model = {
+        r[0]: r[1]
+        for r in conn.execute(
+            f"SELECT model, COUNT(*) FROM agreements WHERE status = 'active' {where}"  # noqa: S608
+            " GROUP BY model ORDER BY model",
+            params,
+        )
+    }
+    agencies = conn.execute(
+        f"SELECT COUNT(DISTINCT agency_id) FROM agreements WHERE status = 'active' {where}",  # noqa: S608
+        params,
+    ).fetchone()[0]
+    pending = conn.execute(
+        f"SELECT COUNT(*) FROM applications WHERE status = 'pending' {where}",  # noqa: S608
+        params,
+    ).fetchone()[0]
+    states = conn.execute(
+        f"SELECT COUNT(DISTINCT state_usps) FROM agreements WHERE status = 'active' {where}",  # noqa: S608
+        params,
+    ).fetchone()[0]
+    return {
+        "active_agreements": sum(by_model.values()),
+        "active_by_model": by_model,
+        "agencies_with_active_agreements": agencies,
+        "pending_applications": pending,
+        "states_with_active_agreements": states,
+        **freshness(conn),
+    }
+
+
+def states_table(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Per state: active agreements by model and pending applications (the map's table)."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in conn.execute(
+        "SELECT state_usps, model, COUNT(*) AS n FROM agreements WHERE status='active'"
+        " GROUP BY state_usps, model"
+    ):
+        row = out.setdefault(r["state_usps"], {"state_usps": r["state_usps"], "by_model": {}, "pending": 0})
+        row["by_model"][r["model"]] = r["n"]
+    for r in conn.execute(
+        "SELECT state_usps, COUNT(*) AS n FROM applications WHERE status='pending' GROUP BY state_usps"
+    ):
+        row = out.setdefault(r["state_usps"], {"state_usps": r["state_usps"], "by_model": {}, "pending": 0})
+        row["pending"] = r["n"]
+    for row in out.values():
+        row["active"] = sum(row["by_model"].values())
+    return [out[k] for k in sorted(out)]
+
+
+# ---- agreements ------------------------------------------------------------------------------
+
+
+def as_of_publication(conn: sqlite3.Connection, list_name: str, date: str) -> dict[str, Any] | None:
+    """The latest publication of a list dated on or before `date`."""
+    row = conn.execute(
+        "SELECT publication_id, published_date FROM publications WHERE list = ?"
+        " AND published_date IS NOT NULL AND published_date <= ? ORDER BY sort_key DESC LIMIT 1",
+        (list_name, date),
+    ).fetchone()
+    return dict(row) if row else None
+
+
+def agreements(
+    conn: sqlite3.Connection,
+    *,
+    state: str | None = None,
+    model: str | None = None,
+    status: str | None = None,
+    agency_id: str | None = None,
+    county_fips: str | None = None,
+    as_of_publication_id: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """Agreements matching the filters, and the total count (for pagination)."""
+    clauses, params = [], []
+    join = ""
+    if as_of_publication_id:
+        join = " JOIN agreement_sightings s ON s.agreement_id = a.agreement_id AND s.publication_id = ?"
+        params.append(as_of_publication_id)
+    for column, value in (("a.state_usps", state), ("a.model", model), ("a.status", status),
+                          ("a.agency_id", agency_id)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    if county_fips is not None:
+        ids = agencies_in_county(conn, county_fips)
+        clauses.append(f"a.agency_id IN ({','.join('?' * len(ids)) or 'NULL'})")
+        params.extend(ids)
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    base = f" FROM agreements a JOIN agencies g ON g.agency_id = a.agency_id{join}{where}"
+    total = conn.execute(f"SELECT COUNT(*){base}", params).fetchone()[0]  # noqa: S608
+    rows = conn.execute(
+        f"SELECT a.*, g.name AS agency_name{base}"  # noqa: S608 - fixed fragments, bound values
+        " ORDER BY a.state_usps, g.name, a.model, a.agreement_id LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    ).fetchall()
+    return [_agreement(r) for r in rows], total
+
+
+def _agreement(row: sqlite3.Row) -> dict[str, Any]:
+    return {k: row[k] for k in AGREEMENT_COLUMNS}
+
+
+def agreement(conn: sqlite3.Connection, agreement_id: str) -> dict[str, Any] | None:
+    row = conn.execute(
+        "SELECT a.*, g.name AS agency_name FROM agreements a JOIN agencies g USING (agency_id)"
+        " WHERE a.agreement_id = ?",
+        (agreement_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    out = _agreement(row)
+    out["sightings"] = _dicts(
+        conn.execute(
+            "SELECT p.publication_id, p.published_date, p.date_rule, s.signed_date, p.canonical_sha256"
+            " FROM agreement_sightings s JOIN publications p USING (publication_id)"
+            " WHERE s.agreement_id = ? ORDER BY p.sort_key",
+            (agreement_id,),
+        ).fetchall()
+    )
+    out["source_rows"] = _dicts(
+        conn.execute(
+            "SELECT r.sha256, r.sheet, r.row_number, r.agency_raw, r.type_raw, r.signed_raw,"
+            " r.moa_raw, r.moa_url FROM agreement_sightings s"
+            " JOIN publications p USING (publication_id)"
+            " JOIN sheet_rows r ON r.sha256 = p.canonical_sha256 AND r.agency_id = ?"
+            " AND r.model = ? WHERE s.agreement_id = ? ORDER BY p.sort_key, r.row_number LIMIT 500",
+            (row["agency_id"], row["model"], agreement_id),
+        ).fetchall()
+    )
+    out["events"] = events(conn, agreement_id=agreement_id, limit=500)[0]
+    return out
+
+
+# ---- agencies --------------------------------------------------------------------------------
+
+
+def agencies(
+    conn: sqlite3.Connection,
+    *,
+    state: str | None = None,
+    q: str | None = None,
+    active: bool | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    clauses, params = [], []
+    if state is not None:
+        clauses.append("g.state_usps = ?")
+        params.append(state)
+    if q:
+        clauses.append("g.name LIKE ? ESCAPE '\\'")
+        params.append("%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+    if active is not None:
+        test = "EXISTS" if active else "NOT EXISTS"
+        clauses.append(
+            f"{test} (SELECT 1 FROM agreements a WHERE a.agency_id = g.agency_id AND a.status='active')"  # noqa: S608 - fixed fragments, bound values
+        )
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    total = conn.execute(f"SELECT COUNT(*) FROM agencies g{where}", params).fetchone()[0]  # noqa: S608
+    rows = conn.execute(
+        f"SELECT g.* FROM agencies g{where} ORDER BY g.state_usps, g.name LIMIT ? OFFSET ?",  # noqa: S608
+        [*params, limit, offset],
+    ).fetchall()
+    out = [{k: r[k] for k in AGENCY_COLUMNS} for r in rows]
+    _attach_active_models(conn, out)
+    return out, total
+
+
+def _attach_active_models(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> None:
+    ids = [r["agency_id"] for r in rows]
+    models: dict[str, list[str]] = defaultdict(list)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for r in conn.execute(
+            "SELECT agency_id, model FROM agreements WHERE status='active'"  # noqa: S608 - fixed fragments, bound values
+            f" AND agency_id IN ({','.join('?' * len(chunk))}) ORDER BY model",  # noqa: S608
+            chunk,
+        ):
+            models[r[0]].append(r[1])
+    for row in rows:
+        row["active_models"] = models.get(row["agency_id"], [])
+
+
+def agency(conn: sqlite3.Connection, agency_id: str) -> dict[str, Any] | None:
+    row = conn.execute("SELECT * FROM agencies WHERE agency_id = ?", (agency_id,)).fetchone()
+    if row is None:
+        return None
+    out = {k: row[k] for k in AGENCY_COLUMNS}
+    out["names"] = _dicts(
+        conn.execute(
+            "SELECT name_raw, n_rows FROM agency_names WHERE agency_id = ? ORDER BY n_rows DESC, name_raw",
+            (agency_id,),
+        ).fetchall()
+    )
+    out["agreements"] = agreements(conn, agency_id=agency_id, limit=1000)[0]
+    out["applications"] = applications(conn, agency_id=agency_id, limit=1000)[0]
+    out["events"] = events(conn, agency_id=agency_id, limit=1000)[0]
+    out["jurisdictions"] = agency_jurisdictions(conn, agency_id)
+    _attach_active_models(conn, [out])
+    return out
+
+
+def agency_jurisdictions(conn: sqlite3.Connection, agency_id: str) -> list[dict[str, Any]]:
+    if not has_table(conn, "agency_jurisdictions"):
+        return []
+    return _dicts(
+        conn.execute("SELECT * FROM agency_jurisdictions WHERE agency_id = ?", (agency_id,)).fetchall()
+    )
+
+
+def applications(
+    conn: sqlite3.Connection,
+    *,
+    state: str | None = None,
+    status: str | None = None,
+    agency_id: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    clauses, params = [], []
+    for column, value in (("p.state_usps", state), ("p.status", status), ("p.agency_id", agency_id)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    base = f" FROM applications p JOIN agencies g USING (agency_id){where}"
+    total = conn.execute(f"SELECT COUNT(*){base}", params).fetchone()[0]  # noqa: S608
+    rows = conn.execute(
+        f"SELECT p.*, g.name AS agency_name{base}"  # noqa: S608
+        " ORDER BY p.state_usps, g.name, p.model LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    ).fetchall()
+    return [{k: r[k] for k in APPLICATION_COLUMNS} for r in rows], total
+
+
+# ---- events and publications -----------------------------------------------------------------
+
+
+def events(
+    conn: sqlite3.Connection,
+    *,
+    state: str | None = None,
+    kind: str | None = None,
+    agency_id: str | None = None,
+    agreement_id: str | None = None,
+    agency_ids: list[str] | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """Events, newest first."""
+    clauses, params = [], []
+    for column, value in (("e.state_usps", state), ("e.kind", kind), ("e.agency_id", agency_id),
+                          ("e.agreement_id", agreement_id)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    if since is not None:
+        clauses.append("e.event_date >= ?")
+        params.append(since)
+    if until is not None:
+        clauses.append("e.event_date <= ?")
+        params.append(until)
+    if agency_ids is not None:
+        clauses.append(f"e.agency_id IN ({','.join('?' * len(agency_ids)) or 'NULL'})")
+        params.extend(agency_ids)
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    base = f" FROM events e LEFT JOIN agencies g ON g.agency_id = e.agency_id{where}"
+    total = conn.execute(f"SELECT COUNT(*){base}", params).fetchone()[0]  # noqa: S608
+    rows = conn.execute(
+        f"SELECT e.*, g.name AS agency_name{base}"  # noqa: S608
+        " ORDER BY e.event_date DESC, e.event_id LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    ).fetchall()
+    out = []
+    for r in rows:
+        item = {k: r[k] for k in EVENT_COLUMNS}
+        try:
+            item["detail"] = json.loads(item["detail"] or "{}")
+        except ValueError:
+            pass
+        out.append(item)
+    return out, total
+
+
+def publications(
+    conn: sqlite3.Connection, *, list_name: str | None = None, limit: int = 100, offset: int = 0
+) -> tuple[list[dict[str, Any]], int]:
+    where, params = (" WHERE list = ?", [list_name]) if list_name else ("", [])
+    total = conn.execute(f"SELECT COUNT(*) FROM publications{where}", params).fetchone()[0]  # noqa: S608
+    rows = conn.execute(
+        "SELECT publication_id, list, published_date, date_rule, date_note, era, canonical_sha256,"  # noqa: S608 - fixed fragments, bound values
+        " n_data_rows, n_rows_stored, suspect, suspect_reason FROM publications"
+        f"{where} ORDER BY sort_key DESC LIMIT ? OFFSET ?",  # noqa: S608
+        [*params, limit, offset],
+    ).fetchall()
+    out = _dicts(rows)
+    ids = [r["publication_id"] for r in out]
+    files: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for r in conn.execute(
+            "SELECT pf.publication_id, pf.sha256, pf.name_date, f.bytes,"  # noqa: S608 - fixed fragments, bound values
+            " (SELECT s.file_name FROM file_sightings s WHERE s.sha256 = pf.sha256 ORDER BY s.retrieved_utc LIMIT 1) AS file_name,"
+            " (SELECT s.origin FROM file_sightings s WHERE s.sha256 = pf.sha256 ORDER BY s.retrieved_utc LIMIT 1) AS origin"
+            " FROM publication_files pf JOIN raw_files f USING (sha256)"
+            f" WHERE pf.publication_id IN ({','.join('?' * len(chunk))}) ORDER BY pf.sha256",  # noqa: S608
+            chunk,
+        ):
+            files[r["publication_id"]].append({k: r[k] for k in ("sha256", "file_name", "name_date", "bytes", "origin")})
+    for row in out:
+        row["suspect"] = bool(row["suspect"])
+        row["files"] = files.get(row["publication_id"], [])
+    return out, total
+
+
+def raw_file(conn: sqlite3.Connection, sha256: str) -> dict[str, Any] | None:
+    row = conn.execute(
+        "SELECT f.sha256, f.bytes, f.archive_path, f.family, f.kind,"
+        " (SELECT file_name FROM file_sightings s WHERE s.sha256 = f.sha256 ORDER BY retrieved_utc LIMIT 1)"
+        " AS file_name FROM raw_files f WHERE f.sha256 = ?",
+        (sha256,),
+    ).fetchone()
+    return dict(row) if row else None
+
+
+# ---- geography -------------------------------------------------------------------------------
+
+
+def fips_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    text = str(value).strip()
+    if text.startswith("["):
+        try:
+            return [str(v) for v in json.loads(text)]
+        except ValueError:
+            return []
+    return [t.strip() for t in text.replace(";", ",").replace(" ", ",").split(",") if t.strip()]
+
+
+def _jurisdiction_rows(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    if not has_table(conn, "agency_jurisdictions"):
+        return []
+    return conn.execute("SELECT * FROM agency_jurisdictions").fetchall()
+
+
+def _counties_of(row: sqlite3.Row) -> list[str]:
+    keys = row.keys()
+    found = fips_list(row["county_fips_all"]) if "county_fips_all" in keys else []
+    if not found and "county_fips" in keys and row["county_fips"]:
+        found = [str(row["county_fips"])]
+    return [f for f in found if len(f) == 5 and f.isdigit()]
+
+
+def agencies_in_county(conn: sqlite3.Connection, county_fips: str) -> list[str]:
+    """Agencies whose jurisdiction covers a county (statewide agencies excluded)."""
+    if has_table(conn, "agency_counties"):
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT c.agency_id FROM agency_counties c JOIN agency_jurisdictions j USING (agency_id)"
+                " WHERE c.county_fips = ? AND j.level != 'state' ORDER BY c.agency_id",
+                (county_fips,),
+            )
+        ]
+    out = []
+    for row in _jurisdiction_rows(conn):
+        if (row["level"] or "") != "state" and county_fips in _counties_of(row):
+            out.append(row["agency_id"])
+    return sorted(set(out))
+
+
+def county_status(conn: sqlite3.Connection) -> dict[str, Any]:
+    """Active models per county, and statewide agreements per state (drawn apart on the map)."""
+    active: dict[str, set[str]] = defaultdict(set)
+    for r in conn.execute("SELECT agency_id, model FROM agreements WHERE status='active'"):
+        active[r[0]].add(r[1])
+    counties: dict[str, dict[str, Any]] = {}
+    statewide: dict[str, dict[str, Any]] = {}
+    for row in _jurisdiction_rows(conn):
+        models = active.get(row["agency_id"])
+        if not models:
+            continue
+        if (row["level"] or "") == "state":
+            st = statewide.setdefault(str(row["state_fips"]), {"models": set(), "agencies": set()})
+            st["models"] |= models
+            st["agencies"].add(row["agency_id"])
+            continue
+        for fips in _counties_of(row):
+            c = counties.setdefault(fips, {"models": set(), "agencies": set()})
+            c["models"] |= models
+            c["agencies"].add(row["agency_id"])
+    return {"counties": counties, "statewide": statewide}
+
+
+def state_series(conn: sqlite3.Connection, state_usps: str) -> list[dict[str, Any]]:
+    """Active agreements by model in each participating list (the state page's chart)."""
+    series: dict[str, dict[str, Any]] = {}
+    for r in conn.execute(
+        "SELECT p.publication_id, p.published_date, a.model, COUNT(*) AS n"
+        " FROM agreement_sightings s JOIN agreements a USING (agreement_id)"
+        " JOIN publications p ON p.publication_id = s.publication_id"
+        " WHERE a.state_usps = ? AND p.published_date IS NOT NULL"
+        " GROUP BY p.publication_id, a.model ORDER BY p.sort_key",
+        (state_usps,),
+    ):
+        point = series.setdefault(
+            r["publication_id"], {"date": r["published_date"], "publication_id": r["publication_id"], "by_model": {}}
+        )
+        point["by_model"][r["model"]] = r["n"]
+    return list(series.values())

@@ -1,0 +1,28 @@
+"""The law-and-policy base as a family: its sources are the reviewed YAML files that ship with
+the package (no file is ingested), reloaded at every ingest run when they changed."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from patchwork_atlas.families.law.place import knowledge_for_place
+from patchwork_atlas.families.law.store import load_into, stats
+from patchwork_atlas.kernel.family import SourceFamily
+from patchwork_atlas.kernel.geo.place import Place
+
+
+class LawFamily(SourceFamily):
+    name = "law"
+
+    def refresh(self, conn: sqlite3.Connection) -> bool:
+        return bool(load_into(conn).get("changed"))
+
+    def stats(self, conn: sqlite3.Connection) -> dict[str, Any]:
+        return {"knowledge": stats(conn)}
+
+    def place_report(self, conn: sqlite3.Connection, place: Place, lang: str) -> dict[str, Any]:
+        return {"knowledge": knowledge_for_place(conn, place)}
+
+
+FAMILY = LawFamily()

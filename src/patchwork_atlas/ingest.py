@@ -1,0 +1,163 @@
+"""The ingest job: sources -> archive -> (recognize, parse, store) per file -> derive per family.
+
+Every source family implements the same small contract (`kernel.family.Family`) and is listed
+in `families.FAMILIES`. Each file is ingested in its own
+transaction: a rejected file leaves the database exactly as it was. Derived tables (lifecycle,
+events, geography) are a function of the stored rows; a family whose rows changed is marked
+dirty in the same transaction and re-derived at the end of the run (or by the next run, if this
+one was killed), so the database is always a complete state.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from patchwork_atlas.families import FAMILIES, open_database
+from patchwork_atlas.kernel.archive import Archive, RawFile
+from patchwork_atlas.kernel.family import Family, Rejected
+from patchwork_atlas.kernel.local import local_files
+from patchwork_atlas.kernel.store import transaction
+
+__all__ = ["FileOutcome", "IngestReport", "ingest_files", "open_database", "read_local"]
+
+
+@dataclass
+class FileOutcome:
+    name: str
+    status: str  # ingested | known | rejected
+    detail: str = ""
+    sha256: str = ""
+    family: str = ""
+    kind: str = ""
+
+
+@dataclass
+class IngestReport:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> list[FileOutcome]:
+        return [o for o in self.outcomes if o.status == "rejected"]
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+
+def _dirty_key(family: str) -> str:
+    return f"dirty:{family}"
+
+
+def ingest_files(
+    conn: sqlite3.Connection,
+    archive: Archive,
+    raws: Iterable[RawFile],
+    *,
+    progress: Callable[[FileOutcome], None] | None = None,
+) -> IngestReport:
+    fams = list(FAMILIES)
+    by_name = {f.name: f for f in fams}
+    report = IngestReport()
+    # Fewer WAL checkpoints during a batch (each file still commits on its own); one at the end.
+    conn.execute("PRAGMA wal_autocheckpoint=50000")
+    for raw in raws:
+        outcome = _ingest_one(conn, archive, raw, fams)
+        report.outcomes.append(outcome)
+        if progress:
+            progress(outcome)
+    dirty = [
+        r[0].split(":", 1)[1]
+        for r in conn.execute("SELECT key FROM meta WHERE key LIKE 'dirty:%' ORDER BY key")
+    ]
+    changed = bool(report.count("ingested"))
+    for name in dirty:
+        family = by_name.get(name)
+        if family is None:  # a family that was removed: its rows stay, nothing to derive
+            continue
+        with transaction(conn):
+            family.derive(conn)
+            conn.execute("DELETE FROM meta WHERE key = ?", (_dirty_key(name),))
+        changed = True
+    with transaction(conn):
+        for family in fams:
+            changed = family.refresh(conn) or changed
+        if changed:
+            mark_content_changed(conn)
+    conn.execute("PRAGMA wal_autocheckpoint=1000")
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    return report
+
+
+def mark_content_changed(conn: sqlite3.Connection) -> None:
+    """Readers (the web process) drop their caches once per ingest run, not once per file."""
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES ('content_version', '1') ON CONFLICT(key)"
+        " DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+    )
+
+
+def _ingest_one(conn: sqlite3.Connection, archive: Archive, raw: RawFile, fams: list[Family]) -> FileOutcome:
+    known = conn.execute("SELECT family, kind FROM raw_files WHERE sha256 = ?", (raw.sha256,)).fetchone()
+    if known:
+        with transaction(conn):
+            _record_sighting(conn, raw)
+        archive.record(raw, "known")
+        return FileOutcome(raw.file_name, "known", "already ingested", raw.sha256, known[0], known[1])
+    try:
+        recognized = None
+        for family in fams:
+            hit = family.recognize(raw)
+            if hit is not None:
+                recognized = (family, *hit)
+                break
+        if recognized is None:
+            raise Rejected("not a publication Patchwork knows (no recognizable header or format)")
+        family, kind, payload = recognized
+        with transaction(conn):
+            conn.execute(
+                "INSERT INTO raw_files(sha256, bytes, family, kind, archive_path, first_retrieved_utc)"
+                " VALUES (?,?,?,?,?,?)",
+                (raw.sha256, raw.bytes, family.name, kind, raw.archive_path, raw.retrieved_utc),
+            )
+            _record_sighting(conn, raw)
+            summary = family.ingest_file(conn, raw, kind, payload)
+            conn.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')", (_dirty_key(family.name),)
+            )
+    except Rejected as exc:
+        archive.record(raw, "rejected", str(exc))
+        return FileOutcome(raw.file_name, "rejected", str(exc), raw.sha256)
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # a reader bug (even a Rust panic) must not take the other files down
+        reason = f"could not be read ({type(exc).__name__}: {exc})"
+        archive.record(raw, "rejected", reason)
+        return FileOutcome(raw.file_name, "rejected", reason, raw.sha256)
+    archive.record(raw, "ingested", summary)
+    return FileOutcome(raw.file_name, "ingested", summary, raw.sha256, family.name, kind)
+
+
+def _record_sighting(conn: sqlite3.Connection, raw: RawFile) -> None:
+    p = raw.provenance
+    conn.execute(
+        "INSERT OR IGNORE INTO file_sightings(sha256, origin, file_name, retrieved_utc, etag,"
+        " last_modified, published_name, archive_capture_utc, archived_by) VALUES (?,?,?,?,?,?,?,?,?)",
+        (
+            raw.sha256,
+            raw.origin,
+            raw.file_name,
+            raw.retrieved_utc,
+            raw.etag,
+            raw.last_modified,
+            p.get("published_name") or None,
+            p.get("archive_capture_utc") or None,
+            p.get("archived_by") or None,
+        ),
+    )
+
+
+def read_local(archive: Archive, paths: Iterable[str | Path]) -> list[RawFile]:
+    """Archive local files (a folder is read recursively) with any manifest.csv provenance."""
+    return [archive.store_path(path, provenance=prov) for path, prov in local_files(paths)]

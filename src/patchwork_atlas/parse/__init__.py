@@ -1,1 +1,0 @@
-"""Stage 2, parse: one reader per publication layout, mapping columns by header."""

@@ -1,0 +1,66 @@
+"""Places for the consumers (CLI, API, pages): names of states and counties as plain dicts,
+`locate` for a query, and the report on a place, all over the kernel's one typed `Place`."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from patchwork_atlas.kernel.geo import reference
+from patchwork_atlas.kernel.geo.lookup import AmbiguousPlace
+from patchwork_atlas.kernel.geo.lookup import locate as _locate
+from patchwork_atlas.kernel.geo.place import Place
+from patchwork_atlas.read.report import place_report
+
+# A name several places share: `candidates` lists them (never a guess).
+Ambiguous = AmbiguousPlace
+
+
+def state(code: str) -> dict[str, str] | None:
+    """{'usps','name','fips'} for a USPS code or FIPS, or None."""
+    found = reference.state(code)
+    if found is None:
+        return None
+    return {"usps": found.usps, "name": found.name, "fips": found.fips}
+
+
+def states() -> list[dict[str, str]]:
+    return [{"usps": s.usps, "name": s.name, "fips": s.fips} for s in reference.states()]
+
+
+def county(fips: str) -> dict[str, Any] | None:
+    found = reference.county(fips)
+    if found is None:
+        return None
+    st = reference.state(found.state_fips)
+    return {"fips": found.fips, "name": found.name, "state_fips": found.state_fips,
+            "state_usps": st.usps if st else None, "state_name": st.name if st else None}
+
+
+def counties(state_fips: str) -> list[dict[str, Any]]:
+    return [{"fips": c.fips, "name": c.name} for c in reference.counties(state_fips)]
+
+
+def locate(query: str) -> Place | None:
+    """A Place, None when nothing matches; raises Ambiguous with candidates."""
+    try:
+        return _locate(query)
+    except AmbiguousPlace:
+        raise
+    except (ValueError, LookupError):
+        return None
+
+
+def county_place(fips: str) -> Place | None:
+    """The Place of a whole county (what a county profile reports on)."""
+    c = reference.county(fips)
+    st = reference.state(fips[:2]) if c else None
+    if c is None or st is None:
+        return None
+    return Place(kind="county", name=c.name, state_usps=st.usps, state_fips=st.fips,
+                 county_fips=[c.fips], lat=c.lat, lon=c.lon)
+
+
+def report(conn: sqlite3.Connection, place: Place, lang: str = "en") -> dict[str, Any]:
+    """The place report, every section in the reader's language."""
+    return place_report(conn, place, lang)

@@ -1,0 +1,71 @@
+"""Read-only queries shared by the CLI, the JSON API and the web pages: the families' own
+queries, gathered in one place so every consumer asks the same question the same way.
+
+Every function takes a connection and plain, already-validated values; every value from a
+request reaches SQL as a bound parameter. Results are plain dicts (JSON-ready), carrying the
+ids that lead back to publications, files and rows.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from patchwork_atlas.families.ice287g.queries import (
+    AGENCY_COLUMNS,
+    AGREEMENT_COLUMNS,
+    APPLICATION_COLUMNS,
+    EVENT_COLUMNS,
+    MODELS,
+    agencies,
+    agencies_in_county,
+    agency,
+    agency_jurisdictions,
+    agreement,
+    agreements,
+    applications,
+    as_of_publication,
+    county_status,
+    events,
+    fips_list,
+    freshness,
+    has_table,
+    publications,
+    raw_file,
+    state_series,
+    states_table,
+    summary,
+)
+from patchwork_atlas.families.law.store import entries_for_place
+
+__all__ = [
+    "AGENCY_COLUMNS",
+    "AGREEMENT_COLUMNS",
+    "APPLICATION_COLUMNS",
+    "EVENT_COLUMNS",
+    "MODELS",
+    "agencies",
+    "agencies_in_county",
+    "agency",
+    "agency_jurisdictions",
+    "agreement",
+    "agreements",
+    "applications",
+    "as_of_publication",
+    "county_status",
+    "events",
+    "fips_list",
+    "freshness",
+    "has_table",
+    "publications",
+    "raw_file",
+    "state_law",
+    "state_series",
+    "states_table",
+    "summary",
+]
+
+
+def state_law(conn: sqlite3.Connection, state_fips: str) -> list[dict[str, Any]]:
+    """The law family's state-level entries for a state (the state page and the state API)."""
+    return entries_for_place(conn, state_fips)["state"]

@@ -1,1 +1,0 @@
-"""Stage 3, registry: normalize, identify agencies and agreements, derive lifecycle and events."""
