@@ -23,7 +23,14 @@ from .model import (
     ReadError,
     long_date,
 )
-from .places import DETENTION_RE, LEAD_NOISE, MEDICAL_RE, state_code
+from .places import (
+    DEFINED_RE,
+    DETENTION_RE,
+    LEAD_NOISE,
+    MEDICAL_RE,
+    MEDICAL_WORD_RE,
+    state_code,
+)
 
 TITLE_RE = re.compile(r"Detainee Death Report:[ \t]*(?P<v>[^\r\n]+)")
 DEATH_DATE_RE = re.compile(
@@ -84,7 +91,7 @@ def _mentions(doc: DocText, pattern: re.Pattern[str]) -> list[_Mention]:
         lead = LEAD_NOISE.match(doc.flat[s:e])
         if lead:
             s += lead.end()
-        abbr = m.group("abbr") or m.group("abbr2")
+        abbr = m.group("abbr") or m.group("abbr2") or None
         if abbr and re.fullmatch(r"[A-Z]{2}", abbr) and m.group("abbr2") and not m.group("abbr"):
             abbr = None if state_code(abbr) else abbr
         out.append(_Mention(
@@ -169,7 +176,10 @@ def read_report(doc: DocText) -> DeathReport:
     death_end = _sentence(doc, death.start())[1] if death else len(doc.flat)
 
     detention = _group(doc, _mentions(doc, DETENTION_RE))
-    medical = _group(doc, _mentions(doc, MEDICAL_RE))
+    defined = [m for m in _mentions(doc, DEFINED_RE)
+               if MEDICAL_WORD_RE.search(doc.flat, m.name[0], m.name[1])
+               and not re.search(r"Services|Examiner|Department", doc.flat[m.name[0]:m.name[1]])]
+    medical = _group(doc, _mentions(doc, MEDICAL_RE) + defined)
     r.facility = _choose_facility(doc, r, detention, death_end)
     if death:
         r.place_of_death = _place_of_death(doc, death.start(), medical, detention)
@@ -187,24 +197,50 @@ def read_report(doc: DocText) -> DeathReport:
     return r
 
 
+NARRATIVE_RE = re.compile(r"Medical History|Synopsis of (?:Events|Death)|SYNOPSIS OF EVENTS")
+ASIDE_RE = re.compile(r"\brecords?\b|\bprior\b[^.]{0,60}\border\b")
+EN_ROUTE_RE = re.compile(
+    r"(?:(?:en|in)\s+route\s+to|transport(?:ation)?\s+from\s+\S+(?:\s+\S+){0,6}?\s+to)"
+    r"\s+(?:the\s+)?$"
+)
+CRIMINAL_RE = re.compile(
+    r"Criminal History(?P<body>.*?)(?=Medical History|Synopsis of|SYNOPSIS OF|Immigration History|$)",
+    re.S,
+)
+
+
 def _choose_facility(
     doc: DocText, r: DeathReport, groups: dict[str, list[_Mention]], death_end: int
 ) -> Place | None:
     """The facility the person was held in: the detention place referred to last before the
-    death is stated. Cross-checked against the most-referred-to place; a disagreement is
-    kept as a review reason rather than silently resolved."""
-    if not groups:
-        r.review_reasons.append("facility not found")
-        return None
-    refs = {k: [p for p in _positions(doc, k, g) if p < death_end] for k, g in groups.items()}
+    death is stated. References in sentences about records from elsewhere ('requested his
+    medical records from ...') or to a destination never reached ('en route to ...') do not
+    count. Cross-checked against the place referred to most in the medical narrative; a
+    disagreement is kept as a review reason rather than silently resolved."""
+    criminal = [m.span("body") for m in CRIMINAL_RE.finditer(doc.flat)]
+    en_route: list[int] = []
+
+    def counts(p: int) -> bool:
+        s, e = _sentence(doc, p)
+        if EN_ROUTE_RE.search(doc.flat, max(0, p - 90), p):
+            en_route.append(p)
+            return False
+        return not ASIDE_RE.search(doc.flat, s, e) and not any(a <= p < b for a, b in criminal)
+
+    refs = {k: [p for p in _positions(doc, k, g) if p < death_end and counts(p)]
+            for k, g in groups.items()}
+    if en_route:
+        r.review_reasons.append("a transfer was under way: check the facility (place of departure)")
     refs = {k: v for k, v in refs.items() if v}
     if not refs:
-        r.review_reasons.append("facility not found before the death is stated")
+        r.review_reasons.append("facility not found (the report names no detention place)")
         return None
     last = max(refs, key=lambda k: refs[k][-1])
-    counts = Counter({k: len(v) for k, v in refs.items()})
-    most, n = counts.most_common(1)[0]
-    if most != last and n > counts[last]:
+    narrative = NARRATIVE_RE.search(doc.flat)
+    since = narrative.start() if narrative else 0
+    tally = Counter({k: sum(p >= since for p in v) for k, v in refs.items()})
+    most, n = tally.most_common(1)[0]
+    if most != last and n > tally[last]:
         r.review_reasons.append(
             f"facility: last referred to is {last}, most referred to is {most} ({n} times)"
         )

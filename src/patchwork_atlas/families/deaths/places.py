@@ -50,17 +50,27 @@ _ABBR = r"\((?P<abbr>[A-Z][A-Za-z]{1,7})\)"
 _LOC = rf"(?:,?\s*(?:located\s+)?in\s+|,\s+)(?P<city>{_CITY}),\s*(?P<state>{STATE_RE})"
 
 
-def place_re(tail: str) -> re.Pattern[str]:
-    """Full mention: name ending in `tail`, then optional '(ABBR)', place, and '(ABBR)' again
-    (ICE puts the abbreviation before or after the place)."""
+def place_re(name: str) -> re.Pattern[str]:
+    """Full mention: a name, then optional '(ABBR)', place, and '(ABBR)' again (ICE puts the
+    abbreviation before or after the place)."""
     return re.compile(
-        rf"(?P<name>{_NAME}\s+{tail}(?:\s+(?:of|at)\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?(?=\s*\())?)"
-        rf"(?:\s*{_ABBR})?(?:{_LOC})?(?:\s*\((?P<abbr2>[A-Z][A-Za-z]{{1,7}})\))?"
+        rf"(?P<name>{name})(?:’s)?(?:\s*{_ABBR})?(?:{_LOC})?"
+        rf"(?:\s*\((?P<abbr2>[A-Z][A-Za-z]{{1,7}})\))?"
     )
 
 
-DETENTION_RE = place_re(DETENTION_TAIL)
-MEDICAL_RE = place_re(MEDICAL_TAIL)
+_OF_PLACE = r"(?:\s+(?:of|at)\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?(?=\s*\())?"
+DETENTION_RE = place_re(
+    rf"{_NAME}\s+{DETENTION_TAIL}{_OF_PLACE}|Immigration\s+Centers?\s+of\s+America"
+    rf"(?:\s*[–-]\s*[A-Z][a-z]+)?"
+)
+MEDICAL_RE = place_re(rf"{_NAME}\s+{MEDICAL_TAIL}{_OF_PLACE}")
+# Any name ICE defines with an abbreviation; `ddr` keeps those that name a hospital.
+DEFINED_RE = re.compile(
+    rf"(?P<name>{_WORD}(?:{_JOIN}{_WORD}){{0,9}})(?:’s)?\s*{_ABBR}(?:{_LOC})?(?P<abbr2>)"
+)
+MEDICAL_WORD_RE = re.compile(r"\b(?:Hospital|Medical|Health|Clinic)\b")
+
 
 # Words a name match may swallow at its start but that are not part of the name.
 LEAD_NOISE = re.compile(
