@@ -9,6 +9,7 @@ in unrotated page space a table row runs along y and successive rows step along 
 
 from __future__ import annotations
 
+import ctypes
 import re
 
 import pypdfium2 as pdfium
@@ -26,16 +27,21 @@ COLUMNS = (
 
 
 def _rules(page: pdfium.PdfPage) -> tuple[list[float], list[float]]:
-    """(row rules along x, column rules along y): thin path objects longer than 300pt."""
-    rows, cols = [], []
+    """(row rules along x, column rules along y): thin path objects (rows: longer than 300pt; columns: 100pt, the rule left of the names is drawn in pieces)."""
+    rows, cols, extent = [], [], []
     for obj in page.get_objects():
         if obj.type != pdfium_c.FPDF_PAGEOBJ_PATH:
             continue
         x0, y0, x1, y1 = obj.get_bounds()
         if x1 - x0 < 2.5 and y1 - y0 > 300:
             rows.append((x0 + x1) / 2)
-        elif y1 - y0 < 2.5 and x1 - x0 > 300:
+        elif y1 - y0 < 2.5 and x1 - x0 > 100:
             cols.append((y0 + y1) / 2)
+            extent += [x0, x1]
+    # The table's outer edge is not always drawn as a rule (page 2 starts with a row above
+    # its first rule): the column rules' extent closes the first and last rows.
+    if extent:
+        rows += [min(extent), max(extent)]
     return _dedup(rows), _dedup(cols)
 
 
@@ -61,11 +67,11 @@ def _cell(chars: list[tuple[float, float, int, str]], page_no: int, text: str) -
         return None
     lines: list[list[tuple[float, float, int, str]]] = []
     for c in sorted(chars, key=lambda c: (c[0], c[1])):
-        if lines and abs(c[0] - lines[-1][-1][0]) < 4:
+        if lines and abs(c[0] - lines[-1][0][0]) < 2:
             lines[-1].append(c)
         else:
             lines.append([c])
-    parts = ["".join(ch for *_, ch in sorted(line, key=lambda c: c[1])) for line in lines]
+    parts = ["".join(ch for *_, ch in sorted(line, key=lambda c: c[2])) for line in lines]
     joined = ""
     for part in parts:
         part = part.strip()
@@ -95,6 +101,7 @@ def read_list(doc: pdfium.PdfDocument) -> FoiaList:
         tp = page.get_textpage()
         text = tp.get_text_range()
         grid: dict[tuple[int, int], list] = {}
+        ox, oy = ctypes.c_double(), ctypes.c_double()
         for i in range(min(tp.count_chars(), len(text))):
             ch = text[i]
             if ch in "\r\n\ufffe":
@@ -102,13 +109,16 @@ def read_list(doc: pdfium.PdfDocument) -> FoiaList:
             left, bottom, right, top = tp.get_charbox(i)
             r, c = _bin((left + right) / 2, row_rules), _bin((bottom + top) / 2, col_rules)
             if r is not None and c is not None:
-                grid.setdefault((r, c), []).append(((left + right) / 2, (bottom + top) / 2, i, ch))
+                # The baseline (origin x on this rotated page) groups a line; box centres
+                # move with descenders.
+                pdfium_c.FPDFText_GetCharOrigin(tp.raw, i, ctypes.byref(ox), ctypes.byref(oy))
+                grid.setdefault((r, c), []).append((ox.value, (bottom + top) / 2, i, ch))
         for r in range(len(row_rules) - 1):
             cells = {name: _cell(grid.get((r, c), []), page_no, text) for c, name in
                      enumerate(COLUMNS)}
             if cells["number"] is None or not cells["number"].value.isdigit():
                 if any(cells.values()) and not (cells["name"] and "NAME" in cells["name"].value):
-                    raise ReadError(f"page {page_no}: a table row without a row number")
+                    raise ReadError(f"page {page_no}: a table row without a row number: {[(k, v.value) for k, v in cells.items() if v]}")
                 continue  # the heading row
             dod = cells["date_of_death"]
             if dod is not None:
