@@ -46,7 +46,7 @@ PRONOUNCED_RE = re.compile(
     r"\bMr\.\s+[A-Z][^.]{0,40}\bdied\b",
 )
 REMOTE_RE = re.compile(r"contacted|telephon|on-call|instructed|supervising|consultation")
-MOVED_TO_RE = re.compile(r"(?:transport|transferr|arrived|admitted|taken)\w*\b[^.]{0,80}$")
+WINDOW = 450  # characters before the pronouncing sentence searched for the hospital
 FIELD_OFFICES = (
     "Atlanta", "Baltimore", "Boston", "Buffalo", "Chicago", "Dallas", "Denver", "Detroit",
     "El Paso", "Harlingen", "Houston", "Los Angeles", "Miami", "Newark", "New Orleans",
@@ -250,26 +250,18 @@ def _choose_facility(
 def _place_of_death(
     doc: DocText, at: int, medical: dict[str, list[_Mention]], detention: dict
 ) -> Place | None:
-    """The hospital where death was pronounced, only when the text puts the person there:
-    the pronouncing staff belong to a named hospital, or the sentences just before say he or
-    she was taken to it. A physician reached by phone (EMS 'contacted' a hospital) does not
-    make the hospital the place of death."""
+    """The hospital where death was pronounced, only when the text puts the person there: a
+    hospital named in the pronouncing sentence, else the hospital named last in the few
+    sentences before it with no detention place named in between. A physician reached by
+    phone (EMS 'contacted' a hospital) does not make the hospital the place of death."""
     s, e = _sentence(doc, at)
-    sentence = doc.flat[s:e]
-    if REMOTE_RE.search(sentence):
+    if REMOTE_RE.search(doc.flat, s, e):
         return None
-    best: tuple[int, str] | None = None
-    for key, group in medical.items():
-        for p in _positions(doc, key, group):
-            if s <= p < e:
-                best = max(best or (p, key), (p, key))
-    if best is None:
-        window = doc.flat[max(0, s - 450):s]
-        for key, group in medical.items():
-            for p in _positions(doc, key, group):
-                if s - 450 <= p < s and MOVED_TO_RE.search(window[: p - (s - 450)]):
-                    best = max(best or (p, key), (p, key))
-    return _place(doc, medical[best[1]]) if best else None
+    det = [p for k, g in detention.items() for p in _positions(doc, k, g)]
+    near = [(p, k) for k, g in medical.items() for p in _positions(doc, k, g)
+            if s - WINDOW <= p < e]
+    near = [(p, k) for p, k in near if not any(p < d < e for d in det)]
+    return _place(doc, medical[max(near)[1]]) if near else None
 
 
 def _custody_events(
