@@ -64,7 +64,9 @@ class DeathReport:
     country: Extracted | None = None
     facility: Place | None = None
     place_of_death: Place | None = None  # a hospital, where the report names one
-    field_office: Extracted | None = None  # "ERO Atlanta" -> "Atlanta"
+    # The ERO field office named last before the death ("ERO Atlanta" -> "Atlanta"); the
+    # reports never print "Area of Responsibility", so this is the office that held the person.
+    field_office: Extracted | None = None
     custody_events: list[CustodyEvent] = field(default_factory=list)
     review_reasons: list[str] = field(default_factory=list)
 
