@@ -118,7 +118,7 @@ def read_list(doc: pdfium.PdfDocument) -> FoiaList:
                      enumerate(COLUMNS)}
             if cells["number"] is None or not cells["number"].value.isdigit():
                 if any(cells.values()) and not (cells["name"] and "NAME" in cells["name"].value):
-                    raise ReadError(f"page {page_no}: a table row without a row number: {[(k, v.value) for k, v in cells.items() if v]}")
+                    raise ReadError(f"page {page_no}: a table row without a row number")
                 continue  # the heading row
             dod = cells["date_of_death"]
             if dod is not None:
