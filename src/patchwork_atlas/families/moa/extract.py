@@ -171,7 +171,12 @@ def found(p: PageText, m: re.Match[str], value: T, group: int = 0, note: str | N
 
 MODEL_RE = re.compile(r"(Jail\s+Enforcement\s+Model|Task\s+Force\s+Model|"
                       r"Warrant\s+Service\s+Officer)", re.I)
-WSO_FUNCTIONS = re.compile(r"only\s+delegated\s+the\s+two\s+authorities", re.I)
+INFERRED: list[tuple[re.Pattern[str], Model, str]] = [
+    (re.compile(r"only\s+delegated\s+the\s+two\s+authorities", re.I), "WSO",
+     "inferred from the two delegated authorities (serving warrants)"),
+    (re.compile(r"teams,\s+or\s+task\s+forces\s+designated|as\s+task\s+force\s+officers", re.I),
+     "TFM", "inferred from the assignment to ICE task forces"),
+]
 
 
 def extract_model(doc: DocumentText) -> Found[Model] | None:
@@ -185,19 +190,21 @@ def extract_model(doc: DocumentText) -> Found[Model] | None:
         model: Model = "JEM" if word.startswith("jail") else "TFM" if word.startswith("task") \
             else "WSO"
         return found(p, m, model, 1)
-    hit = first(doc, WSO_FUNCTIONS)
-    if hit:
-        p, m = hit
-        return found(p, m, "WSO", 0, "inferred from the two delegated authorities")
+    for pattern, model, why in INFERRED:
+        hit = first(doc, pattern)
+        if hit:
+            return found(hit[0], hit[1], model, 0, why)
     return None
 
 
 # --- agency ------------------------------------------------------------------------------------
 
 SLOTS = [  # where the templates print the LEA's name, in order of trust
-    re.compile(r"\(DHS\)\s*,?\s+and\s+(?:the\s*)?(.{0,120}?)\s*,?\s*(?:\([A-Z]{2,6}\)\s*,?\s*)?"
+    re.compile(r"\((?:DHS|OHS|D\s?HS)\)\s*,?\s+and\s+(?:the\s*)?(.{0,120}?)\s*,?\s*(?:\([A-Z]{2,6}\)\s*,?\s*)?"
                r"(?:pursuant\s+to|hereinafter|under\s+the\s+jurisdiction)", re.I | re.S),
     re.compile(r"officers\s+or\s+employees\s+of\s+the\s+(.{0,120}?)\s*\(\s*hereinafter", re.I | re.S),
+    re.compile(r"pursuant\s+to\s+(\S.{2,80}?)\s+which\s+ICE\s+delegates", re.I | re.S),  # a fill
+    re.compile(r"delegates\s+to\s+nominated,\s+(\S.{2,80}?)\s+trained,", re.I | re.S),  # a fill
     re.compile(r"The\s+LEA\s+represents\s+(.{0,120}?)\s+in\s+the\s+implementation", re.I | re.S),
     re.compile(r"agreement\s+between\s+ICE\s+and\s+(?:the\s+)?(.{0,120}?)\s*,?\s*hereinafter",
                re.I | re.S),
@@ -209,6 +216,9 @@ TEMPLATE_WORDS = re.compile(r"pursuant|hereinafter|delegates|nominated|certified
 def clean_agency(raw: str) -> str | None:
     """A slot's content as a name, or None for a blank ("____") or a garbled capture."""
     name = ws(raw.replace("_", " ")).strip(" ,.'\"")
+    name = re.sub(r"\s+that\s+is$", "", name).rstrip(" |")
+    while re.search(r"\s(?![A-Z]{2,4}$)\S{1,3}$", name) and not re.search(r"\(\w+\)$", name):
+        name = name.rsplit(" ", 1)[0].rstrip(" ,")  # OCR specks after the name ("Office 5")
     if len(name) < 4 or len(name) > 110 or TEMPLATE_WORDS.search(name):
         return None
     if not AGENCY_WORD.search(name) and not any(s.lower() in name.lower() for s in BY_NAME):
@@ -218,7 +228,7 @@ def clean_agency(raw: str) -> str | None:
     return name if letters >= 0.7 * len(name.replace(" ", "")) and spaces >= 1 else None
 
 
-FIELD_LINE = re.compile(r"^[ \t]*([A-Z][^\n]{3,100}?)[ \t]*$", re.M)
+FIELD_LINE = re.compile(r"^[ \t]*([A-Z][^\n]{3,400}?)[ \t]*$", re.M)
 
 
 def extract_agency(doc: DocumentText) -> tuple[Found[str] | None, bool]:
@@ -240,13 +250,10 @@ def extract_agency(doc: DocumentText) -> tuple[Found[str] | None, bool]:
     p1 = doc.pages[0]
     title = MOA_TITLE.search(p1.text)
     for m in FIELD_LINE.finditer(p1.text[: title.start() if title else 0]):
-        line = m.group(1)
-        name = clean_agency(re.split(r"\s{2,}|(?<=[A-Z]{2})\s+(?=[A-Z][a-z])", line)[0]
-                            if "  " in line else line)
-        if name:  # a form field repeated on one line: keep its first copy
-            rep = re.match(r"(.+?)(?:\s+\1)+$", line)
-            value = ws(rep.group(1)) if rep else name
-            return Found(value, 1, m.start(1), m.end(1), line, "form field"), True
+        rep = re.match(r"(.+?)(?:\s+\1)+$", m.group(1))  # a form field repeated on one line
+        name = clean_agency(rep.group(1) if rep else m.group(1))
+        if name:
+            return Found(name, 1, m.start(1), m.end(1), m.group(1), "form field"), True
     return None, blank
 
 
@@ -350,6 +357,9 @@ class _Date:
     line: int
 
 
+LINE = re.compile(r"[^\n]+")
+
+
 def signature_pages(doc: DocumentText) -> list[PageText]:
     """The page saying "By signing this MOA" and the one after (blocks run over)."""
     for i, p in enumerate(doc.pages):
@@ -366,45 +376,49 @@ def extract_signatures(doc: DocumentText) -> tuple[Signature, Signature]:
     if not pages:
         none_ice, none_lea = Signature("ICE", None, None, None), Signature("LEA", None, None, None)
         return none_ice, none_lea
-    sig = pages[0]
-    tail = sig.text[re.search(r"By\s+signing\s+this\s+MOA", sig.text, re.I).start():]
-    offset = len(sig.text) - len(tail)
-    lines = [(m.start() + offset, m.group()) for m in re.finditer(r"[^\n]*", tail) if m.group()]
+    # a scanned page's typed fields (``pdf+ocr``) come before the OCR'd "By signing…"
+    cut = 0 if pages[0].source == "pdf+ocr" else re.search(
+        r"By\s+signing\s+this\s+MOA", pages[0].text, re.I).start()
+    lines: list[tuple[PageText, int, str]] = []  # (page, offset in its text, line)
+    for p in pages:
+        for m in LINE.finditer(p.text, cut if p is pages[0] else 0):
+            if p is not pages[0] and re.match(r"\s*APPENDIX", m.group()):
+                break
+            lines.append((p, m.start(), m.group()))
     dates: list[_Date] = []
-    for li, (_, line) in enumerate(lines):
+    for li, (p, start, line) in enumerate(lines):
         for rx, kind in DATE_RES:
-            for m in rx.finditer(sig.text, lines[li][0], lines[li][0] + len(line)):
+            for m in rx.finditer(p.text, start, start + len(line)):
                 d = parse_date(m, kind)
                 if d and dt.date(2019, 1, 1) <= d <= dt.date(2026, 12, 31) and not re.search(
-                        r"Rev", sig.text[max(0, m.start() - 9): m.start()]):
-                    dates.append(_Date(d, sig, m, li))
+                        r"Rev", p.text[max(0, m.start() - 9): m.start()]):
+                    dates.append(_Date(d, p, m, li))
     ice_title = ice_name = None
     tline = None
-    for li, (start, line) in enumerate(lines):
+    for li, (p, start, line) in enumerate(lines):
         m = ICE_TITLE.search(line)
-        if m and not re.search(r"Field Office Director\b.*\bor\b", line):
-            ice_title = Found(ws(m.group(1)), sig.number, start + m.start(1), start + m.end(1),
-                              m.group(1), "ocr" if sig.source != "pdf" else None)
+        if m:
+            ice_title = Found(ws(m.group(1)), p.number, start + m.start(1), start + m.end(1),
+                              m.group(1), "ocr" if p.source != "pdf" else None)
             tline = li
-            ice_name = name_near(sig, lines, li)
+            ice_name = name_near(lines, li)
             break
     ice_date = lea_date = None
     if tline is not None and dates:
         near = min(dates, key=lambda d: abs(d.line - tline))
         if abs(near.line - tline) <= 3:
             ice_date = found(near.page, near.m, near.value)
-        others = [d for d in dates if d is not near or ice_date is None]
-        if ice_date is not None and others:
-            d = others[0]
-            lea_date = found(d.page, d.m, d.value)
+    others = [d for d in dates if ice_date is None or d.m is not near.m]
+    if others:
+        lea_date = found(others[0].page, others[0].m, others[0].value)
     lea_title = None
-    for start, line in lines:
+    for p, start, line in lines:
         m = re.search(r"^\s*(?:Title\s*:\s*)?(Sheriff|Chief\s+of\s+Police|Jailer|Commissioner|"
                       r"Director\s+of\s+[A-Z][^\n]{3,40}|Superintendent|Secretary|Colonel)\b",
                       line)
         if m:
-            lea_title = Found(ws(m.group(1)), sig.number, start + m.start(1), start + m.end(1),
-                              m.group(1), "ocr" if sig.source != "pdf" else None)
+            lea_title = Found(ws(m.group(1)), p.number, start + m.start(1), start + m.end(1),
+                              m.group(1), "ocr" if p.source != "pdf" else None)
             break
     return (Signature("ICE", ice_name, ice_title, ice_date),
             Signature("LEA", None, lea_title, lea_date))
@@ -414,13 +428,13 @@ PERSON = re.compile(r"(?:Name\s*:\s*)?((?:[A-Z][a-z]+|[A-Z]\.)(?:\s+(?:[A-Z]\.|[
                     r"\s*$")
 
 
-def name_near(p: PageText, lines: list[tuple[int, str]], li: int) -> Found[str] | None:
+def name_near(lines: list[tuple[PageText, int, str]], li: int) -> Found[str] | None:
     """A person's name on the line above an ICE title (or the right-hand "Name:" on it): the
     last capitalized words of that line, so a left-column name does not leak in."""
     for j in (li - 1, li - 2):
         if j < 0:
             break
-        start, line = lines[j]
+        p, start, line = lines[j]
         m = PERSON.search(line.rstrip())
         if m and not re.search(r"Date|Signature|Department|Office|County", m.group(1)):
             return Found(m.group(1), p.number, start + m.start(1), start + m.end(1), m.group(1),
@@ -445,7 +459,9 @@ def extract_contacts(doc: DocumentText) -> tuple[Contact, ...]:
             "public information" if head.group(1) else "program")
         m = POC.search(p.text, head.end())
         if m:
-            body = re.split(r"\n\s*(?:Revised|Rev\b)", m.group(1))[0].rstrip()
+            body = re.split(r"\n?\s*(?:Revised|Rev\b)", m.group(1))[0].rstrip()
+            if len(body) < 3:
+                continue
             out.append(Contact(kind, Found(ws(body), p.number, m.start(1),
                                            m.start(1) + len(body), body,
                                            "ocr" if p.source != "pdf" else None)))
