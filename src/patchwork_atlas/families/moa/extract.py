@@ -113,7 +113,7 @@ class MOA:
 
 # --- recognition -------------------------------------------------------------------------------
 
-MOA_TITLE = re.compile(r"MEMORANDUM\s+OF\s+AGREEMENT", re.I)
+MOA_TITLE = re.compile(r"EMORAND\w*\s+OF\s+AGREEMENT", re.I)  # OCR: "!VIEMORANDUM"
 MOA_287G = re.compile(r"287\s*\(\s*g\s*\)|Immigration\s+and\s+Customs\s+Enforcement", re.I)
 
 
@@ -127,19 +127,20 @@ def recognize(data: bytes, *, cache_dir: Path | None = None, ocr: bool = True,
     """Whether ``data`` is an ICE 287(g) MOA, from the text of its first two pages (OCR'd if they
     are scans). Where a scan cannot be read (OCR disabled or tesseract missing),
     ``listed_as_moa=True`` — the caller found the file behind an MOA/addendum link of ICE's
-    287(g) list — accepts a PDF whose first pages have no text at all; without that hint
-    such a scan is not recognized, since nothing in it was read. Unreadable bytes: False."""
+    287(g) list — accepts a PDF whose first page has no plain text layer (a scan); without that
+    hint such a scan is not recognized, since nothing in it was read. Unreadable bytes: False."""
     from .text import ReadError
 
     try:
-        doc = read_text(data, cache_dir=cache_dir, ocr_enabled=ocr, ocr_pages={1, 2})
+        doc = read_text(data, cache_dir=cache_dir, ocr_enabled=ocr, ocr_pages={1})
+        if not is_moa_text(doc.pages[0].text) and len(doc.pages) > 1:  # OCR page 2 only if needed
+            doc = read_text(data, cache_dir=cache_dir, ocr_enabled=ocr, ocr_pages={1, 2})
     except ReadError:
         return False
     head = doc.pages[:2]
     if is_moa_text("\n".join(p.text for p in head)):
         return True
-    return listed_as_moa and all(p.unread or p.layer != "text" for p in head) and any(
-        p.unread for p in head)
+    return listed_as_moa and head[0].layer != "text" and "ocr" not in head[0].source
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -208,9 +209,10 @@ SLOTS = [  # where the templates print the LEA's name, in order of trust
     re.compile(r"The\s+LEA\s+represents\s+(.{0,120}?)\s+in\s+the\s+implementation", re.I | re.S),
     re.compile(r"agreement\s+between\s+ICE\s+and\s+(?:the\s+)?(.{0,120}?)\s*,?\s*hereinafter",
                re.I | re.S),
+    re.compile(r"Agency\s*:\s*[_\s]*([^\n]{4,100}?)\s*(?=Agency\s*:|\n|$)"),  # signature block
 ]
 TEMPLATE_WORDS = re.compile(r"pursuant|hereinafter|delegates|nominated|certified|"
-                            r"Immigration and Customs|\bICE\b", re.I)
+                            r"Immigration|Homeland|\bICE\b", re.I)
 
 
 def clean_agency(raw: str) -> str | None:
@@ -267,7 +269,7 @@ IN_NAME = [
     re.compile(rf"[\s,]({NAME_ALT})\s*$"),  # "Ocean Ridge Police Dept. Florida"
     re.compile(rf"^(?:the\s+)?({NAME_ALT})\s+(?!County|City|Parish|Town)", re.I),
 ]
-LEA_ADDRESS = re.compile(rf"For\s+the\s+LEA\s*:(.{{0,400}}?)(?:For\s+(?:ICE|DHS)|$)", re.S)
+LEA_ADDRESS = re.compile(r"For\s+the\s+LEA\s*:(.{0,400}?)(?:For\s+(?:ICE|DHS)|$)", re.S)
 ZIP = re.compile(rf"(?<!Washington,)(?<!Washington)\s*,?\s+({ABBR})\.?\s+\d{{5}}\b")
 
 
@@ -291,8 +293,8 @@ def extract_state(doc: DocumentText, agency: Found[str] | None) -> Found[str] | 
         for m in LEA_ADDRESS.finditer(p.text):
             z = ZIP.search(m.group(1))
             if z:
-                s = m.start(1) + z.start(1)
-                return Found(z.group(1), p.number, s, s + 2, z.group(0),
+                s = m.start(1) + z.start()
+                return Found(z.group(1), p.number, s, s + len(z.group()), z.group(),
                              "LEA address" + (", ocr" if p.source != "pdf" else ""))
     return None
 
@@ -408,7 +410,8 @@ def extract_signatures(doc: DocumentText) -> tuple[Signature, Signature]:
         near = min(dates, key=lambda d: abs(d.line - tline))
         if abs(near.line - tline) <= 3:
             ice_date = found(near.page, near.m, near.value)
-    others = [d for d in dates if ice_date is None or d.m is not near.m]
+    # the OCR of a scanned page repeats its typed fields: a date equal to ICE's is not the LEA's
+    others = [d for d in dates if ice_date is None or d.value != ice_date.value]
     if others:
         lea_date = found(others[0].page, others[0].m, others[0].value)
     lea_title = None
@@ -435,6 +438,8 @@ def name_near(lines: list[tuple[PageText, int, str]], li: int) -> Found[str] | N
         if j < 0:
             break
         p, start, line = lines[j]
+        if len(re.findall(r"\b[A-Z][a-z]+\b", line)) > 4:
+            return None  # two columns' names side by side: which is ICE's is not knowable
         m = PERSON.search(line.rstrip())
         if m and not re.search(r"Date|Signature|Department|Office|County", m.group(1)):
             return Found(m.group(1), p.number, start + m.start(1), start + m.end(1), m.group(1),
