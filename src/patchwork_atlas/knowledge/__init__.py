@@ -11,9 +11,20 @@ from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+from patchwork_atlas.knowledge.cases import case, cases_for_entry, list_cases
+from patchwork_atlas.knowledge.designations import designation, designations_on
 from patchwork_atlas.knowledge.place import knowledge_for_place
-from patchwork_atlas.knowledge.store import all_entries, entries_for_place, entry, load_into, stats
-from patchwork_atlas.knowledge.validate import Problem, check, read_files, summarize
+from patchwork_atlas.knowledge.store import (
+    all_entries,
+    entries_concerning_state,
+    entries_for_place,
+    entry,
+    load_into,
+    state_freshness,
+    states_without_primary,
+    stats,
+)
+from patchwork_atlas.knowledge.validate import Problem, check, freshness, read_files, summarize
 
 
 def load_entries(root: Traversable | Path | None = None) -> list[dict[str, Any]]:
@@ -29,7 +40,16 @@ def validate(root: Traversable | Path | None = None) -> list[Problem]:
 __all__ = [
     "Problem",
     "all_entries",
+    "case",
+    "cases_for_entry",
     "check",
+    "designation",
+    "designations_on",
+    "entries_concerning_state",
+    "freshness",
+    "list_cases",
+    "state_freshness",
+    "states_without_primary",
     "entries_for_place",
     "entry",
     "stats",
