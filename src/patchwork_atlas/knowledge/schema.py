@@ -54,6 +54,8 @@ EFFECT_TAGS: dict[str, str] = {
     "bars_detention_contracts": "bars or limits civil immigration detention contracts",
     "limits_courthouse_arrests": "limits civil immigration arrests at courthouses",
     "limits_state_resources": "bars using state or local resources for federal immigration enforcement",
+    # added for issue 13 (2026 state orders on ICE access to state buildings)
+    "limits_state_property_access": "limits immigration enforcement access to, or use of, nonpublic government property",
     "federal_sanctuary_designation": "named on a federal list of sanctuary jurisdictions",
     "defines_federal_authority": "defines what federal law authorizes",
     "limits_federal_commandeering": "bars the federal government from commandeering states",
