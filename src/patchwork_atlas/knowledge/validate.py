@@ -153,7 +153,7 @@ def _parse(name: str, text: str, out: Loaded) -> None:
         return
     finally:
         loader.dispose()
-    errors = sorted(Draft202012Validator(FILE_SCHEMA).iter_errors(document), key=str)
+    errors = sorted(Draft202012Validator(FILE_SCHEMA).iter_errors(_iso(document)), key=str)
     if errors:
         out.problems.append(
             Problem(
