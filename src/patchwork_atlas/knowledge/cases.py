@@ -92,7 +92,11 @@ def _check_case(data: Any, entry_ids: set[str], today: dt.date) -> Iterator[str]
     if "filed" in dates and "status_date" in dates and dates["filed"] > dates["status_date"]:
         yield f"filed {dates['filed']} is after status_date {dates['status_date']}"
     for key, value in dates.items():
-        if key.startswith("sources.") and "last_reviewed" in dates and value > dates["last_reviewed"]:
+        if (
+            key.startswith("sources.")
+            and "last_reviewed" in dates
+            and value > dates["last_reviewed"]
+        ):
             yield f"{key} {value} is after last_reviewed {dates['last_reviewed']}"
     urls = [s["url"] for s in data["sources"]]
     if data["status_source_url"] not in urls:
@@ -132,10 +136,23 @@ def replace_cases(conn: sqlite3.Connection, cases: Sequence[Entry]) -> None:
         " notes, source_file, source_line, position) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [
             (
-                c.id, d["caption"], d["court"], d.get("docket"), d.get("filed"), d["status"],
-                d["status_date"], d["status_source_url"], d["summary"]["en"], d["summary"]["es"],
-                json.dumps(d.get("policies") or [], ensure_ascii=False), d["last_reviewed"],
-                d["verification"], d.get("notes"), c.file, c.line, c.position,
+                c.id,
+                d["caption"],
+                d["court"],
+                d.get("docket"),
+                d.get("filed"),
+                d["status"],
+                d["status_date"],
+                d["status_source_url"],
+                d["summary"]["en"],
+                d["summary"]["es"],
+                json.dumps(d.get("policies") or [], ensure_ascii=False),
+                d["last_reviewed"],
+                d["verification"],
+                d.get("notes"),
+                c.file,
+                c.line,
+                c.position,
             )  # fmt: skip
             for c in cases
             for d in [c.data]
@@ -189,9 +206,7 @@ def list_cases(
         fips = state if state.isdigit() else reference.state_fips_for_usps(state)
         if fips is None:
             raise ValueError(f"unknown state {state!r}")
-        where.append(
-            "case_id IN (SELECT case_id FROM knowledge_case_places WHERE state_fips = ?)"
-        )
+        where.append("case_id IN (SELECT case_id FROM knowledge_case_places WHERE state_fips = ?)")
         params.append(fips)
     if status:
         if status not in CASE_STATUSES:
@@ -241,8 +256,11 @@ def _case_dict(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
     ).fetchall()
     sources = [
         {
-            "url": r["url"], "publisher": r["publisher"], "title": r["title"],
-            "accessed": r["accessed"], "primary": bool(r["is_primary"]),
+            "url": r["url"],
+            "publisher": r["publisher"],
+            "title": r["title"],
+            "accessed": r["accessed"],
+            "primary": bool(r["is_primary"]),
         }  # fmt: skip
         for r in conn.execute(
             "SELECT * FROM knowledge_case_sources WHERE case_id = ? ORDER BY seq", (cid,)

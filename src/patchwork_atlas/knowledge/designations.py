@@ -65,7 +65,9 @@ def _check_list(data: Any, entry_ids: set[str], today: dt.date) -> Iterator[str]
         if not reference.state_exists(j["state_fips"]):
             yield f"{where}: unknown state FIPS {j['state_fips']!r}"
         county = j.get("county_fips")
-        if county and (not county.startswith(j["state_fips"]) or not reference.county_exists(county)):
+        if county and (
+            not county.startswith(j["state_fips"]) or not reference.county_exists(county)
+        ):
             yield f"{where}: county FIPS {county} is unknown or not in state {j['state_fips']}"
         listed, removed = _date(j["listed"]), _date(j.get("removed"))
         if listed is None:
@@ -118,10 +120,22 @@ def replace_designations(conn: sqlite3.Connection, lists: Sequence[Entry]) -> No
         " verification, notes) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [
             (
-                lst.data["id"], lst.data["entry_id"], lst.data["title"], lst.data["published"],
-                i, j["name"], j["level"], j["state_fips"], j.get("county_fips"), j.get("place"),
-                j["listed"], j.get("removed"), " ".join(j["sources"]),
-                " ".join(j.get("removed_sources") or []), j.get("verification"), j.get("notes"),
+                lst.data["id"],
+                lst.data["entry_id"],
+                lst.data["title"],
+                lst.data["published"],
+                i,
+                j["name"],
+                j["level"],
+                j["state_fips"],
+                j.get("county_fips"),
+                j.get("place"),
+                j["listed"],
+                j.get("removed"),
+                " ".join(j["sources"]),
+                " ".join(j.get("removed_sources") or []),
+                j.get("verification"),
+                j.get("notes"),
             )  # fmt: skip
             for lst in lists
             for i, j in enumerate(lst.data["jurisdictions"])
