@@ -56,6 +56,7 @@ EFFECT_TAGS: dict[str, str] = {
     "limits_state_resources": "bars using state or local resources for federal immigration enforcement",
     # added for issue 13 (2026 state orders on ICE access to state buildings)
     "limits_state_property_access": "limits immigration enforcement access to, or use of, nonpublic government property",
+    "federal_funding_for_cooperation": "federal payments or reimbursements to states and localities for immigration enforcement or for holding people",
     "federal_sanctuary_designation": "named on a federal list of sanctuary jurisdictions",
     "defines_federal_authority": "defines what federal law authorizes",
     "limits_federal_commandeering": "bars the federal government from commandeering states",
