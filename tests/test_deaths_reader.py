@@ -186,6 +186,6 @@ def test_facility_keys() -> None:
 
 
 def test_name_key_matches_registry() -> None:
-    facilities = pytest.importorskip("patchwork_atlas.registry.facilities")
+    facilities = pytest.importorskip("patchwork_atlas.families.detention.family")
     for s in ("Stewart Det. Ctr", "St. Louis City Justice Center", "Krome North SPC", "Cnty Jail"):
         assert R.name_key(s) == facilities.name_key(s)

@@ -112,6 +112,9 @@ def document() -> dict[str, Any]:
             "/api/v1/legal-help": _op(
                 "Nearest recognized organizations and pro bono providers (DOJ rosters) for a place",
                 [P("q", required=True), P("language")], "LegalHelp", not_found=True),
+            "/api/v1/cases": _op(
+                "Court cases over how far local cooperation goes, with their status and its date",
+                [P("state"), P("status"), P("limit"), P("offset")], "Case", listing=True),
             "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {
                 "200": {"description": "OpenAPI document",
                         "content": {"application/vnd.oai.openapi+json": {"schema": {"type": "object"}}}}}}},
@@ -133,9 +136,15 @@ def document() -> dict[str, Any]:
                                   signed_date=SN, first_seen_date=SN, last_seen_date=SN,
                                   removed_date=SN, moa_url=SN, n_publications={"type": "integer"},
                                   review_reason=SN),
-                "Facility": _obj(facility_id=S, name=S, state=SN, county_fips=SN, type_code=SN,
+                "Facility": _obj(facility_id=S, name=S, state_usps=SN, county_fips=SN, type_code=SN,
                                  type_label=SN, local_agreement=SN, latest_adp={"type": ["number", "null"]},
                                  adp_trend={"type": "array", "items": {"type": "object"}}),
+                "Case": _obj(id=S, caption=S, court=S, docket=SN, filed=SN, status=S, status_date=S,
+                             status_source_url=S, states={"type": "array", "items": S},
+                             county_fips={"type": "array", "items": S},
+                             parties={"type": "array", "items": {"type": "object"}},
+                             entries={"type": "array", "items": S},
+                             summary={"type": "object"}, sources={"type": "array"}),
                 "LegalHelp": _obj(data=_obj(offices={"type": "array", "items": {"type": "object"}},
                                             disclaimer=S, official_rosters={"type": "array"})),
                 "Agency": _obj(agency_id=S, state_usps=S, name=S, agency_type=SN,

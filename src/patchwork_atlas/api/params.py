@@ -48,7 +48,7 @@ COUNTY = Param("county", r"\d{5}", "a 5-digit county FIPS code")
 PARAMS: dict[str, Param] = {
     "state": STATE, "model": MODEL, "as_of": DATE, "limit": LIMIT, "offset": OFFSET,
     "agency_id": AGENCY, "county": COUNTY,
-    "status": Param("status", r"[a-z]{3,12}", "a status code"),
+    "status": Param("status", r"[a-z_]{3,30}", "a status code"),
     "q": Param("q", r"[^\x00-\x1f]{1,120}", "1 to 120 characters of text"),
     "active": Param("active", r"true|false", "true or false", ("true", "false")),
     "kind": Param("kind", r"[a-z_]{3,40}", "an event kind", EVENT_KINDS),

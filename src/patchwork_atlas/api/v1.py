@@ -85,6 +85,7 @@ class API:
             ("/api/v1/vocabulary", self.vocabulary), ("/api/v1/openapi.json", self.openapi),
             ("/api/v1/facilities", self.facilities), ("/api/v1/facilities/{facility_id}", self.facility),
             ("/api/v1/legal-help", self.legal_help),
+            ("/api/v1/cases", self.cases),
         ]  # fmt: skip
         return [Route(path, _guard(fn), methods=["GET", "HEAD"]) for path, fn in r]
 
@@ -164,6 +165,16 @@ class API:
             raise NotFound("no such facility")
         return JSON({"data": found})
 
+    def cases(self, request: Request) -> Response:
+        p = params(request, ("state", "status", "limit", "offset"))
+        limit, offset = page_args(p)
+        with self.db.snapshot() as conn:
+            try:
+                rows = q.list_cases(conn, state=p.get("state"), status=p.get("status"))
+            except ValueError as exc:
+                raise BadRequest(str(exc)) from None
+        return listing(request, rows[offset:offset + limit], len(rows), limit, offset)
+
     def legal_help(self, request: Request) -> Response:
         """Nearest recognized organizations and pro bono providers for a place (the same
         section profiles and lookup show)."""
@@ -211,7 +222,8 @@ class API:
             with self.db.snapshot() as conn:
                 return JSON({"data": {"level": "state", **st, "summary": q.summary(conn, st["usps"]),
                                       "series": q.state_series(conn, st["usps"]),
-                                      "law": q.state_law(conn, st["fips"])}})
+                                      "law": q.state_law(conn, st["fips"]),
+                                      "designations": q.designations_for_state(conn, st["fips"])}})
         if not re.fullmatch(r"\d{5}", fips):
             raise BadRequest("FIPS must be 2 digits (state) or 5 digits (county)")
         place = places.county_place(fips)
@@ -269,3 +281,4 @@ def _guard(fn: Callable[[Request], Response]) -> Callable[[Request], Response]:
 
     endpoint.__name__ = fn.__name__
     return endpoint
+

@@ -160,7 +160,8 @@ def _knowledge_lines(knowledge: dict | None) -> list[str]:
         entries = knowledge.get(level) or []
         lines.append(f"\n{label}: {len(entries)} entr{'y' if len(entries) == 1 else 'ies'}")
         for e in entries:
-            mark = "" if e.get("verification") == "verified" else " [unverified]"
+            level = e.get("verification_level") or "unverified"
+            mark = "" if level == "primary" else f" [{level}]"
             lines.append(f"  {e['title']} ({e.get('citation') or e['kind']}), {e['status']}{mark}")
         gap = (knowledge.get("gaps") or {}).get(level)
         if gap and not entries:

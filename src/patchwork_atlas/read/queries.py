@@ -36,9 +36,13 @@ from patchwork_atlas.families.ice287g.queries import (
     states_table,
     summary,
 )
+from patchwork_atlas.families.law.cases import list_cases
+from patchwork_atlas.families.law.place import designations_for_state
 from patchwork_atlas.families.law.store import entries_for_place
 
 __all__ = [
+    "list_cases",
+    "designations_for_state",
     "AGENCY_COLUMNS",
     "AGREEMENT_COLUMNS",
     "APPLICATION_COLUMNS",

@@ -127,13 +127,16 @@ class Site:
             pending, _ = q.applications(conn, state=st["usps"], status="pending", limit=2000)
             svg = self.map_svg(request, conn, st["fips"])
             law = q.state_law(conn, st["fips"])
+            designations = q.designations_for_state(conn, st["fips"])
+            cases = q.list_cases(conn, state=st["fips"])
             recent, _ = q.events(conn, state=st["usps"], limit=15)
         labels = {m: i18n.term("model", m) for m in q.MODELS}
         chart = charts.series_svg(series, labels=labels, title=i18n.gettext(
             "Active 287(g) agreements by model over time, %(state)s") % {"state": st["name"]})
         return page(request, "state.html", st=st, summary=summary, series=series,
                     chart=safe_svg(chart), agreements=agreements, pending=pending,
-                    map_svg=safe_svg(svg), law=law, events=recent)
+                    map_svg=safe_svg(svg), law=law, designations=designations, cases=cases,
+                    events=recent)
 
     def county(self, request: Request) -> Response:
         fips = request.path_params["fips"]

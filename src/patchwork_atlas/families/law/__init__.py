@@ -11,16 +11,21 @@ from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+from patchwork_atlas.families.law.cases import case, cases_for_entry, list_cases
+from patchwork_atlas.families.law.designations import designation, designations_on
 from patchwork_atlas.families.law.family import FAMILY
 from patchwork_atlas.families.law.place import knowledge_for_place
 from patchwork_atlas.families.law.store import (
     all_entries,
+    entries_concerning_state,
     entries_for_place,
     entry,
     load_into,
+    state_freshness,
+    states_without_primary,
     stats,
 )
-from patchwork_atlas.families.law.validate import Problem, check, read_files, summarize
+from patchwork_atlas.families.law.validate import Problem, check, freshness, read_files, summarize
 
 
 def load_entries(root: Traversable | Path | None = None) -> list[dict[str, Any]]:
@@ -37,7 +42,16 @@ __all__ = [
     "FAMILY",
     "Problem",
     "all_entries",
+    "case",
+    "cases_for_entry",
     "check",
+    "designation",
+    "designations_on",
+    "entries_concerning_state",
+    "freshness",
+    "list_cases",
+    "state_freshness",
+    "states_without_primary",
     "entries_for_place",
     "entry",
     "stats",

@@ -24,5 +24,13 @@ class LawFamily(SourceFamily):
     def place_report(self, conn: sqlite3.Connection, place: Place, lang: str) -> dict[str, Any]:
         return {"knowledge": knowledge_for_place(conn, place)}
 
+    def vocabulary(self) -> dict[str, str]:
+        return {
+            "verification": "SELECT verification_level FROM knowledge_entries",
+            "law_status": "SELECT status FROM knowledge_entries",
+            "case_status": "SELECT status FROM knowledge_cases",
+            "party_role": "SELECT role FROM knowledge_case_parties",
+        }
+
 
 FAMILY = LawFamily()

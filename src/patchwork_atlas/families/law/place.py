@@ -1,16 +1,18 @@
-"""The lookup/profile section for a place: its law and policy, with an honest line for gaps.
-
-`knowledge_for_place` is the law family's section of a place report. It accepts
-the place as a mapping or an object, reading whichever of the usual field names it carries, so
-the geo stage can evolve its place type without breaking this section.
-"""
+"""The law family's section of a place report: its law and policy, the federal lists that name
+it (with the standing on the day asked, never listed after a removal), and an honest line for
+gaps."""
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from typing import Any
 
+from patchwork_atlas.families.law.cases import list_cases
+from patchwork_atlas.families.law.designations import LISTED, NOT_LISTED, designations_on
 from patchwork_atlas.families.law.store import entries_for_place
+from patchwork_atlas.kernel.geo.place import Place
+from patchwork_atlas.kernel.geo.reference import fold
 from patchwork_atlas.kernel.i18n import LANGUAGES, gettext
 
 _GAP = {
@@ -19,43 +21,63 @@ _GAP = {
 }
 
 
-def _get(place: Any, *names: str) -> Any:
-    for name in names:
-        value = place.get(name) if isinstance(place, dict) else getattr(place, name, None)
-        if value not in (None, "", [], ()):
-            return value
-    return None
+def _municipality(place: Place) -> str | None:
+    if place.municipality:
+        return place.municipality
+    return place.name if place.kind == "place" else None
 
 
-def _place_fields(place: Any) -> tuple[str | None, list[str], str | None]:
-    """(state FIPS, county FIPS list, municipality name or None) from a geo place."""
-    county = _get(place, "county_fips_list", "county_fips", "counties", "county")
-    if isinstance(county, str):
-        counties = [county]
-    elif isinstance(county, (list, tuple, set)):
-        counties = [c if isinstance(c, str) else _get(c, "fips", "county_fips") for c in county]
-    elif county is not None:
-        counties = [_get(county, "fips", "county_fips")]
-    else:
-        counties = []
-    counties = [str(c) for c in counties if c]
-    state = _get(place, "state_fips", "statefp")
-    if state is None and counties:
-        state = counties[0][:2]
-    level = _get(place, "level", "kind", "type")
-    name = _get(place, "municipality", "place_name", "place")
-    if name is None and level in ("place", "city", "municipal", "municipality", "town"):
-        name = _get(place, "name")
-    return (str(state) if state else None), counties, name
+def designations_for_place(
+    conn: sqlite3.Connection, place: Place, on_date: dt.date | None = None
+) -> list[dict[str, Any]]:
+    """The federal-list rows naming the place's state, its counties or its municipality, each
+    with `standing` (listed | removed | not listed) on `on_date` (default: today)."""
+    day = on_date or dt.date.today()
+    town = fold(_municipality(place) or "")
+    out = []
+    for row in designations_on(conn, day):
+        if row["state_fips"] != place.state_fips or row["standing"] == NOT_LISTED:
+            continue
+        level = row["level"]
+        if (level == "state" or (level == "county" and row.get("county_fips") in place.county_fips)
+                or (level == "municipal" and town and fold(row.get("place") or row["name"]) == town)):
+            out.append({
+                "list_id": row["list_id"], "list_title": row.get("list_title"),
+                "name": row["name"], "level": level, "listed": row["listed"],
+                "removed": row.get("removed"), "standing": row["standing"],
+                "on_date": day.isoformat(),
+                "sources": (row.get("sources") or "").split() if isinstance(row.get("sources"), str)
+                else row.get("sources") or [],
+            })
+    out.sort(key=lambda r: (r["standing"] != LISTED, ("state", "county", "municipal").index(r["level"])))
+    return out
 
 
-def knowledge_for_place(conn: sqlite3.Connection, place: Any) -> dict[str, Any]:
-    """Federal framework, state entries and local entries for a place, plus gap notices."""
-    state_fips, counties, name = _place_fields(place)
-    try:
-        found = entries_for_place(conn, state_fips, counties, name)
-    except sqlite3.OperationalError:  # database built before the knowledge migration
-        found = {"federal": [], "state": [], "local": []}
+def designations_for_state(
+    conn: sqlite3.Connection, state_fips: str, on_date: dt.date | None = None
+) -> list[dict[str, Any]]:
+    """The state-level rows of the federal lists for a state (the state page and API)."""
+    place = Place(kind="state", name="", state_usps="", state_fips=state_fips, county_fips=[])
+    return [d for d in designations_for_place(conn, place, on_date) if d["level"] == "state"]
+
+
+def cases_for_place(conn: sqlite3.Connection, place: Place) -> list[dict[str, Any]]:
+    """Cases that name the place's state as such, or one of its counties (newest action first);
+    a case over another county of the same state is left out."""
+    out = []
+    for case in list_cases(conn, state=place.state_fips):
+        statewide = place.state_usps in case["states"] or not case["county_fips"]
+        if statewide or set(case["county_fips"]) & set(place.county_fips):
+            out.append(case)
+    return out
+
+
+def knowledge_for_place(conn: sqlite3.Connection, place: Place) -> dict[str, Any]:
+    """Federal framework, state entries and local entries for a place, the federal lists that
+    name it, plus gap notices."""
+    municipality = _municipality(place)
+    found = entries_for_place(conn, place.state_fips, list(place.county_fips), municipality)
     gaps = {key: {lang: gettext(_GAP[key], lang) for lang in LANGUAGES}
             for key in ("state", "local") if not found[key]}
-    return {**found, "gaps": gaps}
+    return {**found, "designations": designations_for_place(conn, place),
+            "cases": cases_for_place(conn, place), "gaps": gaps}

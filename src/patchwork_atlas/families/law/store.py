@@ -7,20 +7,34 @@ change, so the same files always give identical rows (and an unchanged set costs
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from patchwork_atlas.families.law.validate import Entry, check, file_digests, read_files
+from patchwork_atlas.families.law import reference
+from patchwork_atlas.families.law.cases import replace_cases
+from patchwork_atlas.families.law.designations import replace_designations
+from patchwork_atlas.families.law.validate import (
+    Entry,
+    Loaded,
+    check,
+    file_digests,
+    is_verified,
+    read_files,
+)
 from patchwork_atlas.kernel.store import transaction
 
+# `verification` (0005) is kept as the derived 'verified'/'unverified' for older readers;
+# `verification_level` (0006) holds primary | secondary | unverified, `verified` the 0/1 flag.
 _ENTRY_COLUMNS = (
     "entry_id", "grp", "level", "state_fips", "county_fips", "place", "kind", "title",
     "citation", "enacted", "effective", "ended", "decided", "published", "status",
     "summary_en", "summary_es", "last_reviewed", "verification", "searched", "notes",
-    "source_file", "source_line", "position",
+    "source_file", "source_line", "position", "verification_level", "verified",
+    "concerns_states",
 )  # fmt: skip
 
 
@@ -40,7 +54,8 @@ def load_into(
     digests = {name: hashlib.sha256(raw).hexdigest() for name, raw in loaded.files.items()}
     problems = check(loaded)
     bad_ids = {p.entry_id for p in problems if p.entry_id}
-    bad_files = {p.file for p in problems if not p.entry_id}
+    # file-level problems (freshness records) do not make a file's entries wrong
+    bad_files = {p.file for p in problems if not p.entry_id and not _file_meta_problem(p)}
     good = [
         e for e in loaded.entries
         if e.id and e.id not in bad_ids and e.file not in bad_files
@@ -55,13 +70,62 @@ def load_into(
     for e in loaded.entries:
         if id(e) not in kept:
             per_file_problems[e.file] += 1
+    good_cases = [c for c in loaded.cases if c.id and c.id not in bad_ids and c.file not in bad_files]
+    good_lists = [
+        x for x in loaded.designation_lists
+        if x.id and x.id not in bad_ids and x.file not in bad_files
+    ]  # fmt: skip
+    for item in loaded.cases + loaded.designation_lists:
+        if item not in good_cases and item not in good_lists:
+            per_file_problems[item.file] = per_file_problems.get(item.file, 0) + 1
     own = not conn.in_transaction
-    if own:
-        with transaction(conn):
-            _replace(conn, good, digests, per_file_entries, per_file_problems)
-    else:
+    with transaction(conn) if own else _nothing():
         _replace(conn, good, digests, per_file_entries, per_file_problems)
-    return {"changed": True, "entries": len(good), "skipped": len(loaded.entries) - len(good)}
+        replace_cases(conn, good_cases)
+        replace_designations(conn, good_lists)
+        _replace_freshness(conn, loaded)
+    skipped = len(loaded.entries) - len(good)
+    skipped += len(loaded.cases) - len(good_cases)
+    skipped += len(loaded.designation_lists) - len(good_lists)
+    return {"changed": True, "entries": len(good), "skipped": skipped}
+
+
+def _file_meta_problem(problem: Any) -> bool:
+    return problem.message.startswith(
+        ("state file lacks", "checked_through", "searched", "schema: searched", "stale:")
+    )
+
+
+class _nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _replace_freshness(conn: sqlite3.Connection, loaded: Loaded) -> None:
+    conn.execute("DELETE FROM knowledge_state_freshness")
+    rows = []
+    for name in sorted(loaded.meta):
+        if not name.startswith("states/"):
+            continue
+        usps = name.split("/")[1].rsplit(".", 1)[0].upper()
+        fips = reference.state_fips_for_usps(usps)
+        if fips is None:
+            continue
+        meta = loaded.meta[name]
+        rows.append(
+            (
+                fips, usps, meta.get("checked_through"),
+                json.dumps(meta.get("searched") or [], ensure_ascii=False), name,
+            )
+        )  # fmt: skip
+    conn.executemany(
+        "INSERT INTO knowledge_state_freshness(state_fips, usps, checked_through, searched,"
+        " source_file) VALUES (?,?,?,?,?)",
+        rows,
+    )
 
 
 def _count(conn: sqlite3.Connection) -> int:
@@ -132,8 +196,11 @@ def _entry_row(e: Entry) -> tuple[Any, ...]:
         e.id, e.group, j["level"], j.get("state_fips"), j.get("county_fips"), j.get("place"),
         d["kind"], d["title"], d.get("citation"), dates.get("enacted"), dates.get("effective"),
         dates.get("ended"), _decided(d), dates.get("published"), d["status"],
-        d["summary"]["en"], d["summary"]["es"], d["last_reviewed"], d["verification"],
+        d["summary"]["en"], d["summary"]["es"], d["last_reviewed"],
+        "verified" if is_verified(d["verification"]) else "unverified",
         d.get("searched"), d.get("notes"), e.file, e.line, e.position,
+        d["verification"], int(is_verified(d["verification"])),
+        " ".join(d.get("concerns_states") or []) or None,
     )  # fmt: skip
 
 
@@ -162,6 +229,10 @@ def entries_for_place(
     """
     counties = sorted({c for c in county_fips_list if c})
     federal = _query(conn, "level = 'federal'", ())
+    # federal rulings that concern this state first (they are in `federal` already)
+    usps = reference.usps_for_state_fips(state_fips) if state_fips else None
+    if usps:
+        federal.sort(key=lambda e: usps not in e.get("concerns_states", []))
     state = _query(conn, "level = 'state' AND state_fips = ?", (state_fips,)) if state_fips else []
     local: list[dict[str, Any]] = []
     if counties:
@@ -263,20 +334,66 @@ def _as_dict(row: sqlite3.Row, effects: list[dict], sources: list[dict]) -> dict
         "sources": sources,
         "last_reviewed": row["last_reviewed"],
         "as_of": row["last_reviewed"],
+        # legacy 'verified'/'unverified'; the level is `verification_level`
         "verification": row["verification"],
+        "verification_level": row["verification_level"],
+        "verified": bool(row["verified"]),
+        "concerns_states": (row["concerns_states"] or "").split(),
         "searched": row["searched"],
         "notes": row["notes"],
-        "provenance": {"file": f"knowledge/data/{row['source_file']}", "line": row["source_line"]},
+        "provenance": {"file": f"families/law/data/{row['source_file']}", "line": row["source_line"]},
     }
 
 
+def entries_concerning_state(conn: sqlite3.Connection, state: str) -> list[dict[str, Any]]:
+    """Federal entries whose `concerns_states` names this state (postal code or FIPS)."""
+    usps = state.upper() if not state.isdigit() else reference.usps_for_state_fips(state)
+    return [
+        e
+        for e in _query(conn, "level = 'federal' AND concerns_states IS NOT NULL", ())
+        if usps in e["concerns_states"]
+    ]
+
+
+def state_freshness(conn: sqlite3.Connection, state: str | None = None) -> list[dict[str, Any]]:
+    """Each state's checked_through and searches (stalest first), or one state's."""
+    sql, params = "SELECT * FROM knowledge_state_freshness", ()
+    if state:
+        fips = state if state.isdigit() else reference.state_fips_for_usps(state)
+        sql, params = sql + " WHERE state_fips = ?", (fips,)
+    rows = conn.execute(sql + " ORDER BY checked_through, usps", params).fetchall()
+    return [
+        {
+            "state_fips": r["state_fips"], "usps": r["usps"],
+            "checked_through": r["checked_through"], "searched": json.loads(r["searched"]),
+        }  # fmt: skip
+        for r in rows
+    ]
+
+
+def states_without_primary(conn: sqlite3.Connection) -> list[str]:
+    """Postal codes of the 50 states + DC with no state-level entry at `primary` (loaded)."""
+    have = {
+        r[0]
+        for r in conn.execute(
+            "SELECT DISTINCT state_fips FROM knowledge_entries"
+            " WHERE grp = 'state' AND level = 'state' AND verification_level = 'primary'"
+        )
+    }
+    return sorted(
+        reference.usps_for_state_fips(f) or f for f in reference.target_state_fips() - have
+    )
+
+
 def stats(conn: sqlite3.Connection) -> dict[str, Any]:
-    """Loaded entries by group and verification, for `patchwork stats`."""
+    """Loaded entries by group and verification level, for `patchwork stats`."""
     rows = conn.execute(
-        "SELECT grp, verification, count(*) FROM knowledge_entries GROUP BY grp, verification ORDER BY 1, 2"
+        "SELECT grp, verification_level, count(*) FROM knowledge_entries"
+        " GROUP BY grp, verification_level ORDER BY 1, 2"
     ).fetchall()
     out: dict[str, Any] = {f"{g} {v}": n for g, v, n in rows}
     out["states covered"] = conn.execute(
         "SELECT count(DISTINCT state_fips) FROM knowledge_entries WHERE grp = 'state'"
     ).fetchone()[0]
+    out["cases"] = conn.execute("SELECT count(*) FROM knowledge_cases").fetchone()[0]
     return out

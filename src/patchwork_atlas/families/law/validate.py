@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
@@ -19,59 +18,21 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from patchwork_atlas.families.law import reference
+from patchwork_atlas.families.law.model import Entry, Loaded, Problem
 from patchwork_atlas.families.law.schema import (
     ENDED_STATUSES,
     ENTRY_SCHEMA,
     FILE_SCHEMA,
     MAX_QUOTE_WORDS,
+    VERIFICATIONS,
 )
 
 FEDERAL_FILES = ("federal.yaml", "models.yaml")
 GROUP_DIRS = ("states", "local")
+# Files that are not lists of entries: the litigation tracker and the federal lists.
+OTHER_FILES = ("cases.yaml", "designations.yaml")
 STATE_LEVEL_TARGET = 51  # 50 states + DC
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int
-    entry_id: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.entry_id or '-'}: {self.message}"
-
-
-@dataclass
-class Entry:
-    """One entry as read: its data (dates as ISO text) and where it sits, for provenance."""
-
-    data: dict[str, Any]
-    file: str  # relative to the data folder, e.g. "states/tx.yaml"
-    line: int  # 1-based line of the entry's first key
-    position: int  # index in the file's list
-
-    @property
-    def id(self) -> str:
-        value = self.data.get("id")
-        return value if isinstance(value, str) else ""
-
-    @property
-    def group(self) -> str:
-        """federal | models | state | local: which file family the entry came from."""
-        if self.file == "models.yaml":
-            return "models"
-        if self.file == "federal.yaml":
-            return "federal"
-        return "state" if self.file.startswith("states/") else "local"
-
-
-@dataclass
-class Loaded:
-    entries: list[Entry] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    files: dict[str, bytes] = field(default_factory=dict)
+STALE_AFTER_DAYS = 365  # `--strict`: a state's checked_through older than this fails
 
 
 def data_root() -> Traversable:
@@ -92,6 +53,10 @@ def _yaml_files(root: Traversable | Path) -> Iterator[tuple[str, Traversable | P
         for handle in sorted(folder.iterdir(), key=lambda h: h.name):
             if handle.name.endswith((".yaml", ".yml")):
                 yield f"{sub}/{handle.name}", handle
+    for name in OTHER_FILES:
+        handle = root / name
+        if handle.is_file():
+            yield name, handle
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -123,6 +88,9 @@ def _iso(value: Any) -> Any:
 
 
 def _parse(name: str, text: str, out: Loaded) -> None:
+    if name in OTHER_FILES:
+        _parse_other(name, text, out)
+        return
     loader = _StrictLoader(text)
     try:
         node = loader.get_single_node()
@@ -137,7 +105,7 @@ def _parse(name: str, text: str, out: Loaded) -> None:
         return
     finally:
         loader.dispose()
-    errors = sorted(Draft202012Validator(FILE_SCHEMA).iter_errors(document), key=str)
+    errors = sorted(Draft202012Validator(FILE_SCHEMA).iter_errors(_iso(document)), key=str)
     if errors:
         out.problems.append(
             Problem(
@@ -145,17 +113,56 @@ def _parse(name: str, text: str, out: Loaded) -> None:
             )
         )
         return
+    out.meta[name] = {k: _iso(v) for k, v in document.items() if k != "entries"}
     item_nodes = _entry_nodes(node)
     for position, data in enumerate(document["entries"]):
         line = item_nodes[position].start_mark.line + 1 if position < len(item_nodes) else 0
         out.entries.append(Entry(_iso(data), name, line, position))
 
 
-def _entry_nodes(node: yaml.Node) -> list[yaml.Node]:
+def _entry_nodes(node: yaml.Node, key_name: str = "entries") -> list[yaml.Node]:
     for key, value in node.value:
-        if key.value == "entries" and isinstance(value, yaml.SequenceNode):
+        if key.value == key_name and isinstance(value, yaml.SequenceNode):
             return list(value.value)
     return []
+
+
+def _load_document(name: str, text: str, out: Loaded) -> tuple[Any, Any] | None:
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        document = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 0
+        out.problems.append(Problem(name, line, "", f"unreadable YAML: {_one_line(exc)}"))
+        return None
+    except ValueError as exc:
+        out.problems.append(Problem(name, 0, "", f"unreadable YAML value: {exc}"))
+        return None
+    finally:
+        loader.dispose()
+    return node, document
+
+
+def _parse_other(name: str, text: str, out: Loaded) -> None:
+    """cases.yaml (`cases:` list) and designations.yaml (`lists:`); checked in their modules."""
+    key = "cases" if name == "cases.yaml" else "lists"
+    parsed = _load_document(name, text, out)
+    if parsed is None:
+        return
+    node, document = parsed
+    if not isinstance(document, dict) or not isinstance(document.get(key), list):
+        out.problems.append(Problem(name, 1, "", f"file must be a mapping with a `{key}:` list"))
+        return
+    extra = sorted(set(document) - {key})
+    if extra:
+        out.problems.append(Problem(name, 1, "", f"unknown top-level keys {extra}"))
+    nodes = _entry_nodes(node, key)
+    target = out.cases if key == "cases" else out.designation_lists
+    for position, data in enumerate(document[key]):
+        line = nodes[position].start_mark.line + 1 if position < len(nodes) else 0
+        target.append(Entry(_iso(data), name, line, position))
 
 
 def _one_line(exc: Exception) -> str:
@@ -191,8 +198,14 @@ def read_files(root: Traversable | Path | None = None) -> Loaded:
 _ENTRY_VALIDATOR = Draft202012Validator(ENTRY_SCHEMA)
 
 
-def check(loaded: Loaded, *, today: dt.date | None = None) -> list[Problem]:
-    """Every problem in the loaded files: parse, schema, vocabulary, FIPS, dates, sources."""
+def check(
+    loaded: Loaded, *, today: dt.date | None = None, strict: bool = False
+) -> list[Problem]:
+    """Every problem in the loaded files: parse, schema, vocabulary, FIPS, dates, sources,
+    duplicates, state freshness records, cases and federal lists.
+
+    `strict` also fails a state whose `checked_through` is more than a year before `today`.
+    """
     today = today or dt.date.today()
     problems = list(loaded.problems)
     seen_ids: dict[str, str] = {}
@@ -204,7 +217,134 @@ def check(loaded: Loaded, *, today: dt.date | None = None) -> list[Problem]:
             else:
                 seen_ids[entry.id] = f"{entry.file}:{entry.line}"
         problems.extend(Problem(entry.file, entry.line, entry.id, msg) for msg in found)
+    problems.extend(_check_duplicates(loaded.entries))
+    problems.extend(_check_freshness(loaded, today, strict))
+    from patchwork_atlas.families.law import cases as cases_mod
+    from patchwork_atlas.families.law import designations as designations_mod
+
+    problems.extend(cases_mod.check_cases(loaded, today))
+    problems.extend(designations_mod.check_lists(loaded, today))
     return problems
+
+
+# ---- one entry per law or ruling ----------------------------------------------------------
+
+
+def citation_keys(data: dict[str, Any]) -> set[str]:
+    """Keys under which two entries would describe the same law or ruling.
+
+    The whole citation, normalised (case, punctuation and spacing ignored); for a court ruling
+    also its caption (the citation up to the first comma or parenthesis), so 'Lunn v.
+    Commonwealth, 477 Mass. 517 (2017)' and 'Lunn v. Commonwealth, 477 Mass. 517 (2017),
+    SJC-12276' collide.
+    """
+    citation = data.get("citation")
+    if data.get("kind") == "none_found" or not isinstance(citation, str) or not citation.strip():
+        return set()
+    keys = {"cite:" + _norm(citation)}
+    if data.get("kind") == "court_ruling":
+        caption = citation.split(",")[0].split("(")[0]
+        if " v. " in caption or " v " in caption:
+            keys.add("caption:" + _norm(caption))
+    return keys
+
+
+def _norm(text: str) -> str:
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in text.casefold()).split())
+
+
+def _check_duplicates(entries: Iterable[Entry]) -> Iterator[Problem]:
+    first: dict[str, Entry] = {}
+    for entry in entries:
+        if not isinstance(entry.data, dict):
+            continue
+        for key in sorted(citation_keys(entry.data)):
+            other = first.setdefault(key, entry)
+            if other is not entry and other.id != entry.id:
+                what = key.split(":", 1)[0]
+                yield Problem(
+                    entry.file, entry.line, entry.id,
+                    f"same {what} as {other.id} ({other.file}:{other.line}): keep one entry"
+                    " per law or ruling (a federal ruling lists the states it concerns in"
+                    " `concerns_states`)",
+                )  # fmt: skip
+                break
+
+
+# ---- freshness: what was searched for each state, and through when ----------------------
+
+
+def _check_freshness(loaded: Loaded, today: dt.date, strict: bool) -> Iterator[Problem]:
+    for name in sorted(loaded.files):
+        if name in OTHER_FILES:
+            continue
+        meta = loaded.meta.get(name)
+        if meta is None:  # unreadable: already reported
+            continue
+        is_state = name.startswith("states/")
+        for msg in _freshness_messages(meta, today, strict, required=is_state):
+            yield Problem(name, 1, "", msg)
+
+
+def _freshness_messages(
+    meta: dict[str, Any], today: dt.date, strict: bool, *, required: bool
+) -> Iterator[str]:
+    from jsonschema import Draft202012Validator as V
+
+    from patchwork_atlas.families.law.schema import FILE_SCHEMA as FS
+
+    props = FS["properties"]
+    has_date, has_searched = "checked_through" in meta, "searched" in meta
+    if required and not has_date:
+        yield "state file lacks `checked_through:` (the date through which it was searched)"
+    if required and not has_searched:
+        yield "state file lacks `searched:` (what was searched, where, when)"
+    if has_searched:
+        errors = list(V(props["searched"]).iter_errors(meta["searched"]))
+        for err in errors[:3]:
+            path = ".".join(str(p) for p in err.absolute_path)
+            yield f"schema: searched.{path}: {_short(err.message)}"
+        if errors:
+            return
+    if not has_date:
+        return
+    try:
+        checked = dt.date.fromisoformat(str(meta["checked_through"]))
+    except ValueError:
+        yield f"checked_through {meta['checked_through']!r} is not a real date"
+        return
+    if checked > today:
+        yield f"checked_through {checked} is in the future"
+    accessed = []
+    for item in meta.get("searched") or []:
+        try:
+            accessed.append(dt.date.fromisoformat(item["accessed"]))
+        except ValueError:
+            yield f"searched: accessed {item['accessed']!r} is not a real date"
+    if accessed and checked > max(accessed):
+        yield f"checked_through {checked} is after the newest search ({max(accessed)})"
+    if accessed and max(accessed) > today:
+        yield f"searched: accessed {max(accessed)} is in the future"
+    if strict and (today - checked).days > STALE_AFTER_DAYS:
+        yield f"stale: checked_through {checked} is more than 12 months before {today}"
+
+
+def freshness(loaded: Loaded) -> list[dict[str, Any]]:
+    """Each state file's checked_through and number of searches, stalest (or missing) first."""
+    out = []
+    for name in sorted(loaded.files):
+        if not name.startswith("states/"):
+            continue
+        meta = loaded.meta.get(name) or {}
+        out.append(
+            {
+                "usps": name.split("/")[1].rsplit(".", 1)[0].upper(),
+                "checked_through": meta.get("checked_through"),
+                "searches": len(meta.get("searched") or []),
+            }
+        )
+    out.sort(key=lambda r: (r["checked_through"] or "", r["usps"]))
+    return out
 
 
 def _check_entry(entry: Entry, today: dt.date) -> Iterator[str]:
@@ -223,8 +363,26 @@ def _check_entry(entry: Entry, today: dt.date) -> Iterator[str]:
     yield from _check_dates(data, today)
     yield from _check_effects(data)
     yield from _check_sources(data)
+    yield from _check_level(data)
     if data["summary"]["en"].strip() == data["summary"]["es"].strip():
         yield "summary.es is a copy of summary.en"
+
+
+def _check_level(data: dict[str, Any]) -> Iterator[str]:
+    """`primary` needs a primary source behind every effect; `secondary` needs a source read."""
+    level = data["verification"]
+    primary_urls = {s["url"] for s in data["sources"] if s["primary"]}
+    if level == "primary":
+        if not primary_urls:
+            yield "verification primary but no source is marked primary"
+        for i, effect in enumerate(data["effects"]):
+            if effect["source_url"] not in primary_urls:
+                yield (
+                    f"effects.{i} ({effect['tag']}): verification primary but the quote's"
+                    " source is not primary (use secondary, or quote the official text)"
+                )
+    if level == "unverified" and not data.get("notes"):
+        yield "unverified entries need `notes` saying what remains to check"
 
 
 def _short(message: str, limit: int = 160) -> str:
@@ -236,16 +394,19 @@ def _check_placement(entry: Entry) -> Iterator[str]:
     """Files are organised by jurisdiction; an entry in the wrong file would show on the wrong map."""
     juris = entry.data["jurisdiction"]
     level = juris["level"]
+    concerns = entry.data.get("concerns_states") or []
+    if concerns:
+        if entry.file != "federal.yaml":
+            yield "concerns_states is for federal.yaml entries (a state's own entries sit in its file)"
+        for usps in concerns:
+            fips = reference.state_fips_for_usps(usps)
+            if fips is None or fips not in reference.target_state_fips():
+                yield f"concerns_states: {usps!r} is not a state or DC postal code"
     if entry.file in FEDERAL_FILES:
-        # The framework may cite a state court's ruling (e.g. Lunn v. Commonwealth); it is
-        # stored at state level so it shows only where it binds.
-        framework_ruling = (
-            entry.file == "federal.yaml"
-            and level == "state"
-            and entry.data["kind"] == "court_ruling"
-        )
-        if level != "federal" and not framework_ruling:
-            yield f"{entry.file} holds federal entries (and state court rulings in federal.yaml) only (level is {level})"
+        # One entry per law or ruling: a state court ruling lives in its state's file only; a
+        # federal ruling about particular states names them in `concerns_states`.
+        if level != "federal":
+            yield f"{entry.file} holds federal entries only (level is {level}); a state's ruling goes in states/<usps>.yaml"
         if not entry.id.startswith("us-"):
             yield f"ids in {entry.file} start with 'us-'"
         return
@@ -357,8 +518,29 @@ def has_primary(data: dict[str, Any]) -> bool:
     return any(s.get("primary") is True for s in data.get("sources") or [])
 
 
+def is_verified(level: Any) -> bool:
+    """The derived yes/no flag kept for older readers: primary or secondary."""
+    return level in ("primary", "secondary")
+
+
+def states_without_primary(entries: Iterable[Entry]) -> list[str]:
+    """Postal codes of the 50 states + DC with no state-level entry verified at `primary`.
+
+    Pages use this to say plainly that a state's record rests on secondary sources only.
+    """
+    entries = [e for e in entries if isinstance(e.data, dict)]
+    have = {
+        _state(e)
+        for e in entries
+        if e.group == "state" and _level(e) == "state" and e.data.get("verification") == "primary"
+    }
+    return sorted(
+        reference.usps_for_state_fips(f) or f for f in reference.target_state_fips() - have
+    )
+
+
 def summarize(entries: Iterable[Entry]) -> dict[str, Any]:
-    """Counts for `knowledge check`: by status, verification, kind and state coverage."""
+    """Counts for `knowledge check`: by status, verification level, kind and state coverage."""
     entries = [e for e in entries if isinstance(e.data, dict)]
     by = {k: Counter() for k in ("status", "verification", "kind", "group")}
     for e in entries:
@@ -368,13 +550,12 @@ def summarize(entries: Iterable[Entry]) -> dict[str, Any]:
     # states/ files only: a state court ruling cited in federal.yaml does not cover its state
     state_entries = [e for e in entries if e.group == "state" and _level(e) == "state"]
     covered = {_state(e) for e in state_entries} & reference.target_state_fips()
-    verified_primary = [
-        e for e in state_entries if e.data.get("verification") == "verified" and has_primary(e.data)
-    ]
+    verified_primary = [e for e in state_entries if e.data.get("verification") == "primary"]
+    by_level = {level: by["verification"].get(level, 0) for level in VERIFICATIONS}
     return {
         "entries": len(entries),
         "by_status": dict(sorted(by["status"].items())),
-        "by_verification": dict(sorted(by["verification"].items())),
+        "by_verification": by_level,
         "by_kind": dict(sorted(by["kind"].items())),
         "by_group": dict(sorted(by["group"].items())),
         "state_level": {
@@ -383,6 +564,11 @@ def summarize(entries: Iterable[Entry]) -> dict[str, Any]:
             "entries": len(state_entries),
             "verified_primary_entries": len(verified_primary),
             "verified_primary_states": len({_state(e) for e in verified_primary}),
+            "by_verification": {
+                level: sum(1 for e in state_entries if e.data.get("verification") == level)
+                for level in VERIFICATIONS
+            },
+            "without_primary": states_without_primary(entries),
             "missing": sorted(
                 reference.usps_for_state_fips(f) or f
                 for f in reference.target_state_fips() - covered
