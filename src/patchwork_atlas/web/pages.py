@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from patchwork_atlas.kernel import i18n
+from patchwork_atlas.kernel.geo.reference import is_territory
 from patchwork_atlas.read import places
 from patchwork_atlas.read import queries as q
 from patchwork_atlas.read.database import Database
@@ -102,8 +103,7 @@ class Site:
             jail_year = self._jail_markers(request, conn)[0] if jails else None
         names = {s["usps"]: s for s in places.states()}
         by_fips = {s["fips"]: s for s in names.values()}
-        for row in table:
-            row["name"] = names.get(row["state_usps"], {}).get("name", row["state_usps"])
+        table = _every_state(table, names)
         statewide = sorted(
             ({"state": by_fips.get(f, {"usps": f, "name": f}), "models": sorted(v["models"]),
               "agencies": len(v["agencies"])} for f, v in status["statewide"].items()),
@@ -298,6 +298,21 @@ def _legend(status: dict[str, Any]) -> list[dict[str, Any]]:
         labels[css] = [m for m in mapsvg.MODEL_ORDER if m in info["models"]] or sorted(info["models"])
     order = ["m-jem", "m-tfm", "m-wso", "m-jem-tfm", "m-jem-wso", "m-tfm-wso", "m-jem-tfm-wso", "m-other"]
     return [{"css": c, "models": labels[c], "count": counts[c]} for c in order if c in counts]
+
+
+def _every_state(rows: list[dict[str, Any]], names: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
+    """The 50 states and DC alphabetically by name, each shown even with no agreement (zeros),
+    then the territories that have any."""
+    by_state = {r["state_usps"]: r for r in rows}
+    blank = {"by_model": {}, "pending": 0, "active": 0}
+    out = []
+    for usps, st in sorted(names.items(), key=lambda item: item[1]["name"]):
+        row = by_state.get(usps)
+        if row is None and is_territory(usps):
+            continue
+        out.append({**blank, **(row or {}), "state_usps": usps, "name": st["name"],
+                    "territory": is_territory(usps)})
+    return sorted(out, key=lambda r: (r["territory"], r["name"]))
 
 
 def _target(prefix: str, place: Any) -> str | None:

@@ -12,6 +12,8 @@ import sqlite3
 from collections import defaultdict
 from typing import Any
 
+from patchwork_atlas.kernel.geo.reference import is_territory
+
 MODELS = ("JEM", "TFM", "WSO")
 
 AGREEMENT_COLUMNS = (
@@ -88,16 +90,18 @@ def summary(conn: sqlite3.Connection, state_usps: str | None = None) -> dict[str
         f"SELECT COUNT(*) FROM applications WHERE status = 'pending' {where}",  # noqa: S608
         params,
     ).fetchone()[0]
-    states = conn.execute(
-        f"SELECT COUNT(DISTINCT state_usps) FROM agreements WHERE status = 'active' {where}",  # noqa: S608
+    places = [r[0] for r in conn.execute(
+        f"SELECT DISTINCT state_usps FROM agreements WHERE status = 'active' {where}",  # noqa: S608
         params,
-    ).fetchone()[0]
+    )]
+    territories = sum(1 for usps in places if is_territory(usps))
     return {
         "active_agreements": sum(by_model.values()),
         "active_by_model": by_model,
         "agencies_with_active_agreements": agencies,
         "pending_applications": pending,
-        "states_with_active_agreements": states,
+        "states_with_active_agreements": len(places) - territories,  # the 50 states and DC
+        "territories_with_active_agreements": territories,
         **freshness(conn),
     }
 

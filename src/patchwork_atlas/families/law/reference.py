@@ -7,10 +7,6 @@ from functools import cache
 
 from patchwork_atlas.kernel.geo import reference as geo
 
-# The inhabited territories: named in the reference data, but not part of the 51-jurisdiction
-# coverage target.
-_TERRITORIES = {"PR", "GU", "VI", "AS", "MP"}
-
 
 @cache
 def _states() -> dict[str, str]:
@@ -37,7 +33,7 @@ def county_exists(fips: str) -> bool:
 
 def target_state_fips() -> set[str]:
     """The 50 states and DC: the acceptance target for state-level coverage."""
-    return {fips for code, fips in _states().items() if code not in _TERRITORIES}
+    return {fips for code, fips in _states().items() if not geo.is_territory(code)}
 
 
 def county_name(fips: str) -> str | None:

@@ -72,6 +72,14 @@ _TERRITORIES = [
     ("AS", "American Samoa", "60"),
     ("MP", "Northern Mariana Islands", "69"),
 ]
+TERRITORIES = frozenset(code for code, _name, _fips in _TERRITORIES)
+
+
+def is_territory(usps: str | None) -> bool:
+    """The inhabited territories: part of the atlas, but counted apart from the 50 states + DC."""
+    return usps in TERRITORIES
+
+
 _STATE_ALIASES = {
     "virgin islands": "VI",
     "us virgin islands": "VI",

@@ -1,0 +1,59 @@
+"""Issue 17 on the home page: states and territories counted apart, the state table in
+alphabetical order of names with every state (zero where none), a readable TFM badge."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import pytest
+
+warnings.filterwarnings("ignore", message=".*httpx.*")
+from starlette.testclient import TestClient  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client(ingested_db: Path) -> TestClient:
+    from patchwork_atlas.web.app import create_app
+
+    return TestClient(create_app(ingested_db, data_dir=ingested_db.parent / "data"))
+
+
+def test_states_and_territories_are_counted_apart(client, db):
+    from patchwork_atlas.kernel.geo.reference import is_territory
+
+    places = [r[0] for r in db.execute("SELECT DISTINCT state_usps FROM agreements WHERE status='active'")]
+    states = sum(1 for p in places if not is_territory(p))
+    territories = len(places) - states
+    html = client.get("/").text
+    assert f'<dd id="n-states">{states}</dd>' in html
+    assert territories == 0 or f'<dd id="n-territories">{territories}</dd>' in html
+    assert states <= 51
+
+
+def test_state_table_lists_every_state_by_name(client):
+    html = client.get("/").text
+    table = html.split('id="states-table"', 1)[1].split("</table>", 1)[0]
+    names = re.findall(r'<th scope="row"><a href="[^"]*">([^<]+)</a>', table)
+    states = [n for n in names if n not in ("Guam", "Northern Mariana Islands", "Puerto Rico",
+                                            "U.S. Virgin Islands", "American Samoa")]
+    assert len(states) == 51 and states == sorted(states)
+    assert states.index("Alabama") < states.index("Alaska")
+
+
+def test_tfm_badge_text_has_enough_contrast():
+    css = (Path(__file__).resolve().parents[1] / "src/patchwork_atlas/web/static/style.css").read_text()
+    rule = re.search(r"\.badge\.m-tfm \{([^}]*)\}", css).group(1)
+    background = re.search(r"--tfm:\s*(#[0-9A-Fa-f]{6})", css).group(1)
+    color = re.search(r"color:\s*(#[0-9A-Fa-f]{3,6})", rule).group(1)
+
+    def luminance(hex_color: str) -> float:
+        h = hex_color.lstrip("#")
+        h = "".join(c * 2 for c in h) if len(h) == 3 else h
+        channels = [int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((luminance(background), luminance(color)), reverse=True)
+    assert (hi + 0.05) / (lo + 0.05) >= 4.5
