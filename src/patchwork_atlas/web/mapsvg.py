@@ -15,6 +15,7 @@ from html import escape
 from importlib import resources
 from pathlib import Path
 
+from patchwork_atlas.kernel.geo import reference
 from patchwork_atlas.kernel.geo.topo import decode_arcs, polygon_rings, ring_centroid, ring_points
 
 Point = tuple[float, float]
@@ -179,7 +180,7 @@ def render_svg(
     outlined = set(outlined_states)
     parts = [
         f'<svg class="map" viewBox="{viewbox}" role="group" aria-labelledby="map-title map-desc"'
-        ' xmlns="http://www.w3.org/2000/svg">',
+        ' tabindex="0" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="map-title">{escape(title)}</title><desc id="map-desc">{escape(description)}</desc>',
         _patterns(),
         '<g class="counties">',
@@ -188,9 +189,10 @@ def render_svg(
         fill = fills.get(county.fips)
         css = fill.css if fill else "m-none"
         href = fill.href if fill else default_href.format(fips=county.fips)
-        label = f"{county.name}" + (f": {fill.label}" if fill else "")
+        label = f"{county.name}, {_usps(county.fips)}" + (f": {fill.label}" if fill else "")
+        # Out of the tab order: the map is one tab stop; the table below is the keyboard path.
         parts.append(
-            f'<a href="{escape(href)}"><title>{escape(label)}</title><path class="{css}"'
+            f'<a href="{escape(href)}" tabindex="-1"><title>{escape(label)}</title><path class="{css}"'
             f' d="{county.d}"/></a>'
         )
     parts.append('</g><g class="states" aria-hidden="true">')
@@ -205,7 +207,7 @@ def render_svg(
         for m in drawn:
             x, y = centers[m.fips]
             parts.append(
-                f'<a href="{escape(m.href)}"><title>{escape(m.label)}</title>'
+                f'<a href="{escape(m.href)}" tabindex="-1"><title>{escape(m.label)}</title>'
                 f'<circle class="fac" cx="{x:.1f}" cy="{y:.1f}" r="{m.radius:.1f}"/></a>'
             )
         parts.append("</g>")
@@ -214,6 +216,12 @@ def render_svg(
 
 
 MODEL_ORDER = ("JEM", "TFM", "WSO")
+
+
+@lru_cache(maxsize=64)
+def _usps(county_fips: str) -> str:
+    found = reference.state(county_fips[:2])
+    return found.usps if found else ""
 
 
 def model_class(models: Iterable[str]) -> str:

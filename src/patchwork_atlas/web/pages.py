@@ -57,7 +57,7 @@ class Site:
         for fips, info in counties.items():
             label = i18n.gettext("Held people for ICE in fiscal year %(year)s: %(names)s (about %(n)s a day)") % {
                 "year": year, "names": "; ".join(n.title() for n in info["names"]), "n": f"{info['adp']:,.0f}"}
-            markers.append(mapsvg.Marker(fips, label, 1.6 + min(9.0, info["adp"] ** 0.5 / 4),
+            markers.append(mapsvg.Marker(fips, label, jail_radius(info["adp"]),
                                          f"{request.state.prefix}/county/{fips}"))
         return year, markers
 
@@ -111,7 +111,8 @@ class Site:
         )
         return page(request, "home.html", summary=summary, states=table, statewide=statewide,
                     map_svg=safe_svg(svg), n_counties=len(status["counties"]),
-                    legend_items=_legend(status), jails=jails, jail_year=jail_year)
+                    legend_items=_legend(status), jails=jails, jail_year=jail_year,
+                    jail_sizes=[(n, jail_radius(n)) for n in JAIL_LEGEND])
 
     def state(self, request: Request) -> Response:
         code = request.path_params["usps"]
@@ -126,6 +127,7 @@ class Site:
             agreements, _ = q.agreements(conn, state=st["usps"], status="active", limit=2000)
             pending, _ = q.applications(conn, state=st["usps"], status="pending", limit=2000)
             svg = self.map_svg(request, conn, st["fips"])
+            status = q.county_status(conn)
             law = q.state_law(conn, st["fips"])
             designations = q.designations_for_state(conn, st["fips"])
             cases = q.list_cases(conn, state=st["fips"])
@@ -133,10 +135,17 @@ class Site:
         labels = {m: i18n.term("model", m) for m in q.MODELS}
         chart = charts.series_svg(series, labels=labels, title=i18n.gettext(
             "Active 287(g) agreements by model over time, %(state)s") % {"state": st["name"]})
+        in_state = {"counties": {f: v for f, v in status["counties"].items() if f[:2] == st["fips"]},
+                    "statewide": {}}
+        county_rows = [
+            {"fips": c["fips"], "name": c["name"], "models": sorted(in_state["counties"][c["fips"]]["models"]),
+             "agencies": len(in_state["counties"][c["fips"]]["agencies"])}
+            for c in places.counties(st["fips"]) if c["fips"] in in_state["counties"]
+        ]
         return page(request, "state.html", st=st, summary=summary, series=series,
                     chart=safe_svg(chart), agreements=agreements, pending=pending,
-                    map_svg=safe_svg(svg), law=law, designations=designations, cases=cases,
-                    events=recent)
+                    map_svg=safe_svg(svg), legend_items=_legend(in_state), county_rows=county_rows,
+                    law=law, designations=designations, cases=cases, events=recent)
 
     def county(self, request: Request) -> Response:
         fips = request.path_params["fips"]
@@ -286,6 +295,15 @@ EVENT_KINDS = (
     "signing_date_corrected", "moa_posted", "application_listed", "application_withdrawn",
     "application_approved",
 )  # fmt: skip
+
+
+def jail_radius(adp: float) -> float:
+    """A jail circle's radius on the map: grows with the square root of the people held on an
+    average day, capped so a large centre does not hide its neighbours."""
+    return 1.6 + min(9.0, adp ** 0.5 / 4)
+
+
+JAIL_LEGEND = (10, 100, 1000)  # people a day, shown as circles in the legend
 
 
 def _legend(status: dict[str, Any]) -> list[dict[str, Any]]:
