@@ -57,3 +57,24 @@ def test_tfm_badge_text_has_enough_contrast():
 
     hi, lo = sorted((luminance(background), luminance(color)), reverse=True)
     assert (hi + 0.05) / (lo + 0.05) >= 4.5
+
+
+def test_changes_hide_moa_postings_by_default(client, db):
+    posted = db.execute("SELECT count(*) FROM events WHERE kind = 'moa_posted'").fetchone()[0]
+    assert posted > 100
+    default = client.get("/changes").text
+    assert "k-moa_posted" not in default and "moa=1" in default
+    shown = client.get("/changes?kind=moa_posted").text
+    assert "k-moa_posted" in shown
+    both = client.get("/changes?moa=1").text
+    assert "Hide those" in both
+
+
+def test_feed_entries_name_the_agency_and_state(client):
+    import xml.etree.ElementTree as ET
+
+    feed = ET.fromstring(client.get("/feeds/events.atom").content)
+    atom = "{http://www.w3.org/2005/Atom}"
+    titles = [e.findtext(f"{atom}title") for e in feed.findall(f"{atom}entry")]
+    assert titles and all(re.match(r"^.+ \([A-Z]{2}\): ", t) for t in titles), titles[:3]
+    assert not any("ag-" in t or "agr-" in t for t in titles)

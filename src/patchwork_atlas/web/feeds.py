@@ -25,10 +25,12 @@ def _text(parent: ET.Element, tag: str, text: str, **attrs: str) -> ET.Element:
 
 
 def event_title(e: dict[str, Any]) -> str:
+    """'Agency name (ST): what changed (model)': never a bare id."""
     kind = i18n.term("event", e["kind"])
-    who = e.get("agency_name") or e.get("agency_id") or ""
+    who = e.get("agency_name") or i18n.gettext("An agency")
+    state = f" ({e['state_usps']})" if e.get("state_usps") else ""
     model = f" ({i18n.term('model', e['model'])})" if e.get("model") else ""
-    return f"{kind}: {who}{model}".strip()
+    return f"{who}{state}: {kind}{model}"
 
 
 def atom(request: Request, events: list[dict[str, Any]], title: str, self_path: str, alt_path: str,
@@ -55,7 +57,7 @@ def atom(request: Request, events: list[dict[str, Any]], title: str, self_path: 
         else:
             href = f"{base}{alt_path}"
         ET.SubElement(entry, f"{{{ATOM}}}link", {"href": href})
-        source = i18n.gettext("Source: ICE list %(publication)s") % {"publication": e["publication_id"]}
+        source = i18n.gettext("Source: ICE's list of %(date)s") % {"date": e.get("event_date") or "?"}
         _text(entry, "summary", f"{event_title(e)}. {source}")
     body = b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8")
     return Response(body, media_type="application/atom+xml; charset=utf-8")
@@ -72,7 +74,7 @@ class Feeds:
     def national(self, request: Request) -> Response:
         i18n.current_language.set(request.state.lang)
         with self.db.snapshot() as conn:
-            rows, _ = q.events(conn, limit=FEED_SIZE)
+            rows, _ = q.events(conn, exclude_kinds=("moa_posted",), limit=FEED_SIZE)
         return atom(request, rows, i18n.gettext("Patchwork: changes to 287(g) agreements"),
                     request.url.path, f"{request.state.prefix}/changes",
                     rows[0]["event_date"] if rows else None)
@@ -84,7 +86,8 @@ class Feeds:
         if st is None:
             return Response("not found", status_code=404, media_type="text/plain")
         with self.db.snapshot() as conn:
-            rows, _ = q.events(conn, state=st["usps"], limit=FEED_SIZE)
+            rows, _ = q.events(conn, state=st["usps"], exclude_kinds=("moa_posted",),
+                                limit=FEED_SIZE)
         title = i18n.gettext("Patchwork: changes in %(place)s") % {"place": st["name"]}
         return atom(request, rows, title, request.url.path,
                     f"{request.state.prefix}/changes?state={st['usps']}",
@@ -97,7 +100,8 @@ class Feeds:
         if info is None:
             return Response("not found", status_code=404, media_type="text/plain")
         with self.db.snapshot() as conn:
-            rows, _ = q.events(conn, agency_ids=q.agencies_in_county(conn, fips), limit=FEED_SIZE)
+            rows, _ = q.events(conn, agency_ids=q.agencies_in_county(conn, fips),
+                               exclude_kinds=("moa_posted",), limit=FEED_SIZE)
         title = i18n.gettext("Patchwork: changes in %(place)s") % {
             "place": f"{info['name']}, {info['state_usps']}"}
         return atom(request, rows, title, request.url.path, f"{request.state.prefix}/county/{fips}",

@@ -260,15 +260,23 @@ class Site:
             state = None
         if kind and kind not in EVENT_KINDS:
             kind = None
+        # ICE posting an agreement's text is not a change in who cooperates: hidden unless asked.
+        with_moa = request.query_params.get("moa") == "1" or kind == "moa_posted"
         with self.db.snapshot() as conn:
             rows, total = q.events(conn, state=st["usps"] if st else None, kind=kind,
+                                   exclude_kinds=() if with_moa else ("moa_posted",),
                                    limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
             fresh = q.freshness(conn)
         pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
-        params = {k: v for k, v in (("state", st["usps"] if st else None), ("kind", kind)) if v}
+        params = {k: v for k, v in (("state", st["usps"] if st else None), ("kind", kind),
+                                    ("moa", "1" if with_moa and kind != "moa_posted" else None)) if v}
+        toggle = {k: v for k, v in params.items() if k != "moa"}
+        if not with_moa:
+            toggle["moa"] = "1"
         return page(request, "changes.html", events=rows, total=total, page_no=page_no, pages=pages,
                     st=st, kind=kind, kinds=EVENT_KINDS, states=places.states(), params=params,
-                    fresh=fresh, page_query=lambda n: urlencode({**params, "page": n}))
+                    fresh=fresh, page_query=lambda n: urlencode({**params, "page": n}),
+                    with_moa=with_moa, moa_toggle=urlencode(toggle))
 
     def static_page(self, template: str):
         def handler(request: Request) -> Response:

@@ -326,11 +326,15 @@ def events(
     agency_ids: list[str] | None = None,
     since: str | None = None,
     until: str | None = None,
+    exclude_kinds: tuple[str, ...] = (),
     limit: int = 100,
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
-    """Events, newest first."""
+    """Events, newest first (`exclude_kinds` hides kinds, e.g. the MOA postings by default)."""
     clauses, params = [], []
+    if exclude_kinds:
+        clauses.append(f"e.kind NOT IN ({','.join('?' * len(exclude_kinds))})")
+        params.extend(exclude_kinds)
     for column, value in (("e.state_usps", state), ("e.kind", kind), ("e.agency_id", agency_id),
                           ("e.agreement_id", agreement_id)):
         if value is not None:
