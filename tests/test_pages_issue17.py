@@ -78,3 +78,19 @@ def test_feed_entries_name_the_agency_and_state(client):
     titles = [e.findtext(f"{atom}title") for e in feed.findall(f"{atom}entry")]
     assert titles and all(re.match(r"^.+ \([A-Z]{2}\): ", t) for t in titles), titles[:3]
     assert not any("ag-" in t or "agr-" in t for t in titles)
+
+
+def test_long_state_table_sorts_filters_and_pages_without_javascript(client, db):
+    total = db.execute("SELECT count(*) FROM agreements WHERE status='active' AND state_usps='TX'").fetchone()[0]
+    assert total > 100
+    first = client.get("/state/TX").text
+    assert f"50 of {total:,} agreements" not in first  # the count line speaks of matches
+    assert first.count('<td data-label="Agency">') == 50 and "tpage=2" in first
+    sheriffs = client.get("/state/TX?agency=sheriff&model=JEM&sort=signed&dir=desc").text
+    rows = sheriffs.split('id="h-agreements"', 1)[1].split("</table>", 1)[0]
+    names = re.findall(r'<td data-label="Agency"><a href="[^"]*">([^<]+)</a>', rows)
+    assert names and all("sheriff" in n.lower() for n in names)
+    dates = re.findall(r'<td data-label="Signed"><a href="[^"]*">([^<]+)</a>', rows)
+    assert len(dates) == len(names)
+    last = client.get(f"/state/TX?tpage={-(-total // 50)}").text
+    assert 'rel="next"' not in last.split('id="h-agreements"', 1)[1]

@@ -124,7 +124,7 @@ class Site:
         with self.db.snapshot() as conn:
             summary = q.summary(conn, st["usps"])
             series = q.state_series(conn, st["usps"])
-            agreements, _ = q.agreements(conn, state=st["usps"], status="active", limit=2000)
+            agreements, _ = q.agreements(conn, state=st["usps"], status="active", limit=5000)
             pending, _ = q.applications(conn, state=st["usps"], status="pending", limit=2000)
             svg = self.map_svg(request, conn, st["fips"])
             status = q.county_status(conn)
@@ -142,8 +142,9 @@ class Site:
              "agencies": len(in_state["counties"][c["fips"]]["agencies"])}
             for c in places.counties(st["fips"]) if c["fips"] in in_state["counties"]
         ]
+        table = _agreement_view(request, agreements)
         return page(request, "state.html", st=st, summary=summary, series=series,
-                    chart=safe_svg(chart), agreements=agreements, pending=pending,
+                    chart=safe_svg(chart), agreements=table["rows"], table=table, pending=pending,
                     map_svg=safe_svg(svg), legend_items=_legend(in_state), county_rows=county_rows,
                     law=law, designations=designations, cases=cases, events=recent)
 
@@ -303,6 +304,43 @@ EVENT_KINDS = (
     "signing_date_corrected", "moa_posted", "application_listed", "application_withdrawn",
     "application_approved",
 )  # fmt: skip
+
+
+TABLE_PAGE = 50
+_SORTS = {
+    "agency": lambda a: ((a.get("agency_name") or "").casefold(), a.get("signed_date") or ""),
+    "signed": lambda a: (a.get("signed_date") or "", (a.get("agency_name") or "").casefold()),
+    "model": lambda a: (a.get("model") or "", (a.get("agency_name") or "").casefold()),
+}
+
+
+def _agreement_view(request: Request, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """A long table sorted, filtered and paged on the server (query parameters), so it works
+    without JavaScript: ?agency=text&model=TFM&sort=signed&dir=desc&tpage=2."""
+    qp = request.query_params
+    text = (qp.get("agency") or "").strip()[:80]
+    model = qp.get("model") if qp.get("model") in ("JEM", "TFM", "WSO") else ""
+    sort = qp.get("sort") if qp.get("sort") in _SORTS else "agency"
+    desc = qp.get("dir") == "desc"
+    key = text.casefold()
+    kept = [a for a in rows if (not key or key in (a.get("agency_name") or "").casefold())
+            and (not model or a.get("model") == model)]
+    kept.sort(key=_SORTS[sort], reverse=desc)
+    pages = max(1, -(-len(kept) // TABLE_PAGE))
+    try:
+        page_no = min(pages, max(1, int(qp.get("tpage", "1"))))
+    except ValueError:
+        page_no = 1
+    state = {k: v for k, v in (("agency", text), ("model", model), ("sort", sort),
+                               ("dir", "desc" if desc else "")) if v}
+    return {
+        "rows": kept[(page_no - 1) * TABLE_PAGE:page_no * TABLE_PAGE], "total": len(rows),
+        "shown": len(kept), "page": page_no, "pages": pages, "agency": text, "model": model,
+        "sort": sort, "desc": desc,
+        "page_query": lambda n: urlencode({**state, "tpage": n}),
+        "sort_query": lambda s: urlencode({**{k: v for k, v in state.items() if k not in ("sort", "dir")},
+                                           "sort": s, **({"dir": "desc"} if s == sort and not desc else {})}),
+    }
 
 
 def jail_radius(adp: float) -> float:
