@@ -189,6 +189,7 @@ def _organization(conn: sqlite3.Connection, org_id: str, nearest: sqlite3.Row, l
     rows = conn.execute(
         "SELECT * FROM legal_offices WHERE org_id = ? AND placement != 'no_address'", (org_id,)
     ).fetchall()
+    nearest = next(r for r in rows if r["office_id"] == nearest["office_id"])
     same_state = [r for r in rows if r["state_usps"] == nearest["state_usps"]]
     listed = [_office(r, lang, origin, state, today) for r in same_state]
     listed.sort(key=lambda o: (o["office_id"] != nearest["office_id"], o["mailing_only"],
@@ -198,7 +199,10 @@ def _organization(conn: sqlite3.Connection, org_id: str, nearest: sqlite3.Row, l
     return {
         "org_id": org_id, "name": head["name"], "kinds": head["kinds"],
         "distance_km": head["distance_km"], "distance_mi": head["distance_mi"],
-        "in_state": head["in_state"], "recognition": head["recognition"],
+        "in_state": head["in_state"],
+        # The organization's recognition: its nearest recognized office's (the roster lists one
+        # office per organization).
+        "recognition": next((recognition(r, lang, today) for r in sorted(rows, key=lambda r: r["office_id"] != nearest["office_id"]) if r["in_recognized"]), None),
         "speaks": None if answer is None else {
             "language": speaks_code, "answer": answer, "label": _("speaks:" + answer, lang),
             "languages_text": nearest["languages_text"]},

@@ -131,15 +131,21 @@ def derive(conn: sqlite3.Connection) -> None:
     offices: dict[tuple[str, str], dict[str, Any]] = {}
     recognized_by_zip: dict[str, list[str]] = defaultdict(list)
     by_address: dict[str, set[str]] = defaultdict(set)
+    by_contact: dict[tuple[str, str], str] = {}
     for roster in (eoir.RECOGNIZED, eoir.PRO_BONO):
         src = latest.get(roster)
         if src is None:
             continue
         rows = _office_rows(conn, src["sha256"])
+        # Entries at an address already placed first, so that identity by address wins over a
+        # name first met elsewhere (RAICES Texas in Fort Worth before San Antonio).
+        rows.sort(key=lambda r: _address_key(r) not in by_address)
         for row in rows:
             if not _is_office(row):
                 continue
-            key = _org_key(row, orgs, recognized_by_zip, by_address)
+            key = _org_key(row, orgs, recognized_by_zip, by_address, by_contact)
+            if roster == eoir.PRO_BONO and _contact_key(row):
+                by_contact.setdefault(_contact_key(row), key)
             org = orgs.setdefault(key, _new_org(row, key))
             org["in_" + ("recognized" if roster == eoir.RECOGNIZED else "pro_bono")] = 1
             if row["is_referral"] or "Hotline" in (row["office_label"] or ""):
@@ -197,17 +203,36 @@ def _org_key(
     orgs: dict[str, dict[str, Any]],
     recognized_by_zip: dict[str, list[str]],
     by_address: dict[str, set[str]],
+    by_contact: dict[tuple[str, str], str],
 ) -> str:
-    """An organization's identity across the rosters: its normalized name; a pro bono name that
-    differs only slightly from a recognized organization at the same ZIP, or that is the tail
-    of another name at the same address ('Immigration Clinic'), is the same one."""
+    """An organization's identity across the rosters: its normalized name, except that a pro bono
+    entry at the address of an entry already placed (same ZIP and house number) is that
+    organization when one name is the tail of the other ('Immigration Clinic'), begins the
+    other, shares its first four words, or names its parenthesized acronym ('RAICES Texas');
+    an entry printing the phone number and web domain of one already placed is that one; and
+    a name differing only slightly from a recognized organization's at the same ZIP is it."""
     key = eoir.name_key(row["name"])
-    if key in orgs or row["roster"] == eoir.RECOGNIZED or not row["zip5"]:
+    if row["roster"] == eoir.RECOGNIZED or not row["zip5"]:
         return key
+    words = key.split()
     for candidate in sorted(by_address.get(_address_key(row), ())):
-        if candidate.endswith(" " + key) or key.endswith(" " + candidate):
-            orgs[candidate]["match_rule"] = "name_tail_same_address"
+        if candidate == key:
+            return key
+        theirs = candidate.split()
+        shared = next((i for i, (a, b) in enumerate(zip(words, theirs, strict=False)) if a != b), min(len(words), len(theirs)))
+        acronyms = {a.lower() for a in re.findall(r"\(([A-Za-z]{3,})\)", orgs[candidate]["name"])}
+        rule = ("name_tail_same_address" if candidate.endswith(" " + key) or key.endswith(" " + candidate)
+                else "name_start_same_address" if shared >= 4 or shared == min(len(words), len(theirs)) >= 2
+                else "acronym_same_address" if acronyms & set(words) else None)
+        if rule:
+            orgs[candidate]["match_rule"] = rule
             return candidate
+    contact = _contact_key(row)
+    if contact and contact in by_contact and by_contact[contact] != key:
+        orgs[by_contact[contact]]["match_rule"] = "same_phone_and_website"
+        return by_contact[contact]
+    if key in orgs:
+        return key
     from rapidfuzz import fuzz
 
     for candidate in recognized_by_zip.get(row["zip5"], []):
@@ -216,6 +241,14 @@ def _org_key(
             orgs[candidate]["match_rule"] = "similar_name_same_zip"
             return candidate
     return key
+
+
+def _contact_key(row: sqlite3.Row) -> tuple[str, str] | None:
+    """(phone, web domain) of a pro bono entry that prints both, else None."""
+    m = re.search(r"([a-z0-9-]+\.[a-z.]+)", (row["website"] or "").lower().removeprefix("www."))
+    if not row["phone"] or not m:
+        return None
+    return row["phone"], m.group(1).rstrip("./").removeprefix("www.")
 
 
 def _new_org(row: sqlite3.Row, key: str) -> dict[str, Any]:
