@@ -197,7 +197,8 @@ def _organization(conn: sqlite3.Connection, org_id: str, nearest: sqlite3.Row, l
     head = listed[0]
     answer = speaks(nearest, speaks_code) if speaks_code else None
     return {
-        "org_id": org_id, "name": head["name"], "kinds": head["kinds"],
+        "org_id": org_id, "name": head["name"],
+        "kinds": list(dict.fromkeys(k for o in listed for k in o["kinds"])),
         "distance_km": head["distance_km"], "distance_mi": head["distance_mi"],
         "in_state": head["in_state"],
         # The organization's recognition: its nearest recognized office's (the roster lists one
