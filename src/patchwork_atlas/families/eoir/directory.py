@@ -44,6 +44,11 @@ CANDIDATE_MARGIN = 15
 CALL_FIRST_LIMIT = 5
 
 
+def vocabulary_key(kind: str, code: str) -> str:
+    """'kind:code', the catalog key of a computed code (both catalogs name each one)."""
+    return f"{kind}:{code}"
+
+
 def latest_rosters(conn: sqlite3.Connection) -> dict[str, sqlite3.Row]:
     """The newest file of each roster (by as-of date, then first retrieval)."""
     out: dict[str, sqlite3.Row] = {}
@@ -90,7 +95,7 @@ def recognition(r: sqlite3.Row, lang: str, today: dt.date) -> dict[str, Any] | N
         "unknown": _("The roster gives no readable recognition dates; check the current roster.", lang),
     }  # fmt: skip
     return {
-        "state": state, "state_label": _("recognition:" + state, lang),
+        "state": state, "state_label": _(vocabulary_key("recognition", state), lang),
         "recognized_date": r["recognized_date"], "expires": r["recognition_expires"],
         "renewal_pending": None if r["renewal_pending"] is None else bool(r["renewal_pending"]),
         "roster_date": r["recognition_roster_date"], "text": texts[state].format(**values),
@@ -205,7 +210,7 @@ def _organization(conn: sqlite3.Connection, org_id: str, nearest: sqlite3.Row, l
         # office per organization).
         "recognition": next((recognition(r, lang, today) for r in sorted(rows, key=lambda r: r["office_id"] != nearest["office_id"]) if r["in_recognized"]), None),
         "speaks": None if answer is None else {
-            "language": speaks_code, "answer": answer, "label": _("speaks:" + answer, lang),
+            "language": speaks_code, "answer": answer, "label": _(vocabulary_key("speaks", answer), lang),
             "languages_text": nearest["languages_text"]},
         "offices": listed[:OFFICES_PER_ORG],
         "more_offices": max(0, len(rows) - OFFICES_PER_ORG),
