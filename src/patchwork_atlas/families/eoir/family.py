@@ -169,7 +169,7 @@ def derive(conn: sqlite3.Connection) -> None:
     for office in offices.values():
         _place(office)
         if not is_mailing_only(office["street"]) and any(
-            MAILBOX.search(part) for part in (office["street"] or "").split(",")
+            MAILBOX.search(part.strip()) for part in (office["street"] or "").split(",")
         ):
             office["placement_flags"].append("street_and_po_box")
             office["review_reason"] = "; ".join(filter(None, [
