@@ -422,6 +422,12 @@ def stats(conn: sqlite3.Connection) -> dict[str, Any]:
     out["contacts_without_address"] = conn.execute(
         "SELECT count(*) FROM legal_offices WHERE placement = 'no_address'"
     ).fetchone()[0]
+    out["offices_mailing_only"] = conn.execute(
+        "SELECT count(*) FROM legal_offices WHERE mailing_only = 1"
+    ).fetchone()[0]
+    out["offices_county_unknown"] = conn.execute(
+        "SELECT count(*) FROM legal_offices WHERE placement = 'zip' AND county_fips IS NULL"
+    ).fetchone()[0]
     out["states_with_offices"] = conn.execute(
         "SELECT count(DISTINCT state_usps) FROM legal_offices WHERE placement = 'zip'"
     ).fetchone()[0]

@@ -9,5 +9,7 @@ ALTER TABLE legal_offices ADD COLUMN renewal_pending INTEGER;    -- 1/0 as print
 ALTER TABLE legal_offices ADD COLUMN recognition_roster_date TEXT; -- the roster the dates come from
 ALTER TABLE legal_offices ADD COLUMN languages_denied TEXT NOT NULL DEFAULT '[]'; -- codes the entry says are not spoken
 ALTER TABLE legal_offices ADD COLUMN county_candidates TEXT NOT NULL DEFAULT '[]'; -- ZIP's counties when undecided
+-- 'If someone is detained' lists the pro bono entries under a state's immigration courts.
+CREATE INDEX legal_roster_rows_court_state ON legal_roster_rows(sha256, court_state);
 -- Existing databases: rebuild the directory on the next ingest run.
 INSERT OR REPLACE INTO meta(key, value) VALUES ('dirty:eoir', '1');
