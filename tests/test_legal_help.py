@@ -1,8 +1,9 @@
-"""Issue 8, where to get legal help: the EOIR rosters, ingested from ../shared/data/eoir."""
+"""Issues 8 and 19, where to get legal help: the EOIR rosters, ingested from ../shared/data/eoir."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import re
 import sqlite3
@@ -13,6 +14,7 @@ import zipcodes
 from click.testing import CliRunner
 
 from patchwork_atlas.cli.app import main
+from patchwork_atlas.families.eoir import directory as D
 from patchwork_atlas.families.eoir import family as L
 from patchwork_atlas.families.eoir import reader as eoir
 from patchwork_atlas.read.places import locate
@@ -127,7 +129,7 @@ def test_offices_placed_by_zip_with_few_review_flags(conn):
     assert s["offices"] > 900
     assert s["placed_share"] >= 0.97
     bad = conn.execute(
-        "SELECT review_reason FROM legal_offices WHERE name = 'HIAS (Silver Spring)' AND zip5 = '20190'"
+        "SELECT review_reason FROM legal_offices WHERE name LIKE '%HIAS%' AND zip5 = '20190'"
     ).fetchone()
     assert bad and "VA" in bad[0]  # ZIP 20190 is Reston, VA: flagged, not silently moved
 
@@ -230,10 +232,203 @@ def test_spanish_end_to_end(db):
     data = json.loads(out.output)
     assert data["title"] == "Dónde conseguir ayuda legal"
     assert any("Montana" in n and "Ninguna" in n for n in data["notices"])
-    assert data["offices"] and all("es" in o["languages"] for o in data["offices"])
-    assert all(o["speaks_spanish"] for o in data["offices"])
+    named = [o for o in data["organizations"] if o["speaks"]["answer"] == "named"]
+    assert named and all("es" in o["offices"][0]["languages"] for o in named)
+    assert all(o["speaks_spanish"] is not False for o in data["offices"])
+    assert data["before_you_pay"]["title"] == "Antes de pagarle a alguien"
 
 
 def test_cli_usage_errors(db):
     out = CliRunner().invoke(main, ["legal-help", "Nowhere Land, ZZ", "--db", str(db)])
     assert out.exit_code == 2
+
+
+# ------------------------------------------------------------------ issue 19: help one can act on
+
+TODAY = dt.date(2026, 12, 4)
+BIG_CITIES = ["30303", "10001", "90012", "60601", "77002", "85003", "19107", "78205"]
+
+
+def _all_offices(result: dict) -> list[dict]:
+    return ([o for org in result["organizations"] for o in org["offices"]] + result["call_first"]
+            + result["national_referral"] + result["statewide_contacts"])
+
+
+@pytest.mark.parametrize("zip5", BIG_CITIES)
+def test_big_cities_one_entry_per_organization(conn, zip5):
+    result = L.legal_help_for_place(conn, locate(zip5), today=TODAY)
+    first = result["organizations"][:10]
+    assert len(first) == 10
+    assert len({o["org_id"] for o in first}) == 10, zip5
+    assert len({eoir.name_key(o["name"]) for o in first}) == 10, zip5
+    assert [o["offices"][0]["office_id"] for o in first] == [o["office_id"] for o in result["offices"][:10]]
+    for office in _all_offices(result):
+        if office["mailing_only"]:
+            assert office["distance_km"] is None and office["distance_mi"] is None, office
+            assert office["mailing_label"]
+    for org in first:  # ranked by a walk-in office, never by a mailbox
+        assert not org["offices"][0]["mailing_only"] and org["distance_km"] is not None
+
+
+def test_atlanta_gain_once_with_its_po_box_beneath(conn):
+    result = L.legal_help_for_place(conn, locate("30303"), today=TODAY)
+    gain = [o for o in result["organizations"] if o["name"].startswith("Georgia Asylum and Immigration Network")]
+    assert len(gain) == 1
+    kinds = [(o["street"], o["mailing_only"], o["distance_km"]) for o in gain[0]["offices"]]
+    assert ("P.O. Box 56268", True, None) in kinds
+    assert kinds[0][1] is False and kinds[0][2] is not None
+
+
+def test_mailing_only_rule_on_real_addresses(conn):
+    assert L.is_mailing_only("P.O. Box 56268") and L.is_mailing_only("Post Office Box 12666")
+    assert L.is_mailing_only("825 21st Street NW, PMB 253")  # a private mailbox at a mail business
+    assert not L.is_mailing_only("215 E. Fifth Avenue, P.O. Box 11331")  # a street beside the box
+    assert not L.is_mailing_only("7214 St. Charles Avenue, Box 902")
+    rows = L.offices(conn)
+    mailing = [r for r in rows if r["mailing_only"]]
+    assert len(mailing) == 50
+    assert all(r["street"] for r in mailing)
+    mixed = [r for r in rows if "street_and_po_box" in r["placement_flags"]]
+    assert mixed and all(r["review_reason"] and not r["mailing_only"] for r in mixed)
+
+
+def _roster_status(rec: dict, as_of: str) -> str | None:
+    """Recognition state computed from the roster JSON alone (independent of the reader)."""
+    text = str(rec.get("organization_recognition_expiration") or "")
+    m = re.fullmatch(r"(\d\d)/(\d\d)/(\d\d)", text)
+    if not m:
+        return None
+    expires = dt.date(2000 + int(m.group(3)), int(m.group(1)), int(m.group(2))).isoformat()
+    if expires >= TODAY.isoformat():
+        return "current"
+    if rec["organization_recognition_pending_renewal"] is True:
+        return "renewal_pending"
+    return "passed_on_roster" if expires < as_of else "passed_since_roster"
+
+
+def test_recognition_counts_per_state_against_the_roster(conn, shared_data):
+    from collections import Counter
+
+    records = _rows(shared_data, "legal-aid-orgs-2026-09-19.json")
+    expected = Counter((r["state"], _roster_status(r, "2026-09-19")) for r in records)
+    assert sum(v for (st, k), v in expected.items() if k == "current") == 556
+    assert sum(v for (st, k), v in expected.items() if k == "renewal_pending") == 219
+    assert sum(v for (st, k), v in expected.items() if k in ("passed_on_roster", "passed_since_roster")) == 76
+    got: Counter = Counter()
+    shown = 0
+    for r in conn.execute("SELECT * FROM legal_offices WHERE in_recognized = 1"):
+        rec = D.recognition(r, "en", TODAY)
+        ref = next(x for x in json.loads(r["rosters"]) if x["roster"] == eoir.RECOGNIZED)
+        state = json.loads(conn.execute(
+            "SELECT raw FROM legal_roster_rows WHERE sha256 = ? AND record_index = ?",
+            (ref["sha256"], ref["record_index"][0]),
+        ).fetchone()[0])["state"]
+        got[(state, rec["state"])] += len(ref["record_index"])
+        assert rec["expires"] and rec["expires"] in rec["text"] and rec["roster_date"] == "2026-09-19"
+        # A cell holding three dates is flagged on its row and shown as unknown, never guessed.
+        assert (rec["recognized_date"] or "an unknown date") in rec["text"]
+        assert ("check the current roster" in rec["text"].lower()) == (rec["state"] in ("passed_on_roster", "passed_since_roster"))
+        assert "lapsed" not in rec["text"] and "expired" not in rec["text"]
+        shown += 1
+    assert got == expected
+    assert sum(D.recognition_counts(conn, TODAY).values()) == shown
+
+
+def test_speaks_spanish_in_san_antonio(db):
+    out = CliRunner().invoke(main, ["legal-help", "78228", "--speaks", "es", "--format", "json", "--db", str(db)])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    answers = [o["speaks"]["answer"] for o in data["organizations"]]
+    assert answers and answers[0] == "named" and "not_listed" in answers
+    assert answers == sorted(answers, key=["named", "not_listed"].index)  # named first, then silent
+    for org in data["organizations"]:
+        said = org["speaks"]["languages_text"]
+        if org["speaks"]["answer"] == "named":
+            assert re.search(r"spanish|espa[nñ]ol", said, re.I), said
+        else:
+            assert said is None and org["speaks"]["label"] == "Languages not listed"
+    raices = [o for o in data["organizations"] if "RAICES" in o["name"]]
+    assert raices and all(o["speaks"]["answer"] == "not_listed" for o in raices)
+    for office in (o for org in data["organizations"] for o in org["offices"]):
+        assert office["speaks_spanish"] is not False
+
+
+def test_nobody_said_not_to_speak_unless_the_roster_says_so(conn):
+    assert all(set(o["languages_denied"]) <= {"es"} for o in L.offices(conn))
+    denied = conn.execute("SELECT rosters FROM legal_offices WHERE languages_denied != '[]'").fetchall()
+    for (rosters,) in denied:
+        ref = json.loads(rosters)
+        raws = [json.loads(conn.execute(
+            "SELECT raw FROM legal_roster_rows WHERE sha256 = ? AND record_index = ?", (x["sha256"], i)
+        ).fetchone()[0]) for x in ref for i in x["record_index"]]
+        assert any(re.search(r"no hablamos espa|no spanish", json.dumps(r, ensure_ascii=False), re.I) for r in raws)
+    for zip5 in ("78228", "10001"):
+        result = L.legal_help_for_place(conn, locate(zip5), today=TODAY)
+        for office in _all_offices(result):
+            assert office["speaks_spanish"] is not False or "es" in office["languages_denied"]
+
+
+def test_guides_cite_official_sources_in_both_languages(conn, db):
+    from patchwork_atlas.families.eoir import guidance
+
+    assert guidance.problems() == []
+    for lang, titles in (("en", ("Before you pay anyone", "If someone is detained")),
+                         ("es", ("Antes de pagarle a alguien", "Si detienen a alguien"))):
+        result = L.legal_help_for_place(conn, locate("78228"), language=lang, today=TODAY)
+        assert (result["before_you_pay"]["title"], result["if_detained"]["title"]) == titles
+        for guide in (result["before_you_pay"], result["if_detained"]):
+            assert guide["points"]
+            for point in guide["points"]:
+                assert point["sources"]
+                assert all(s["accessed"] == "2026-12-04" and s["url"].startswith("http") for s in point["sources"])
+    urls = {s["url"] for g in guidance.guidance("en").values() for p in g["points"] for s in p["sources"]}
+    assert "https://www.justice.gov/eoir/recognition-and-accreditation-program" in urls
+    assert "https://locator.ice.gov/odls/privacy.jsp" in urls
+    out = CliRunner().invoke(main, ["legal-help", "30303", "--language", "es", "--db", str(db)])
+    assert out.exit_code == 0 and "Antes de pagarle a alguien" in out.output and "Si detienen a alguien" in out.output
+    assert "https://locator.ice.gov/odls/" in out.output and "2026-12-04" in out.output
+
+
+def test_if_detained_lists_providers_for_the_state_courts(conn, shared_data):
+    result = L.legal_help_for_place(conn, locate("78228"), today=TODAY)
+    providers = result["if_detained"]["providers"]
+    printed = {(r["organizationName"], r["immigrationCourt"]) for r in _rows(
+        shared_data, "pro-bono-representation-2026-09-10.json") if r["state"] == "TX"}
+    courts = {c for _, c in printed}
+    assert providers and {p["court"] for p in providers} <= courts
+    assert len({p["court"] for p in providers}) >= 5
+    assert all(p["roster"]["as_of_date"] == "2026-09-10" for p in providers)
+
+
+def test_office_county_left_unknown_unless_the_city_decides(conn):
+    def row(name):
+        return conn.execute("SELECT * FROM legal_offices WHERE name = ?", (name,)).fetchone()
+
+    fairfax = row("Immigrant Connection - Fairfax")  # ZIP 22030: Fairfax County and Fairfax city
+    assert fairfax["county_fips"] is None and fairfax["placement"] == "zip"
+    assert json.loads(fairfax["county_candidates"]) == ["51059", "51600"] and fairfax["review_reason"]
+    roanoke = row("Immigrant Connection - Blue Ridge")  # 'Roanoke' names a county and a city
+    assert roanoke["county_fips"] is None and "multi_county_zip" in roanoke["placement_flags"]
+    bronx = row("Mercy Center, Inc.")  # the printed city names the county
+    assert bronx["county_fips"] == "36005" and "county_from_city" in bronx["placement_flags"]
+    assert bronx["review_reason"] is None
+
+
+def test_web_and_api_show_the_same_answer(db):
+    from starlette.testclient import TestClient
+
+    from patchwork_atlas.web.app import create_app
+
+    client = TestClient(create_app(db, db.parent / "data", cache=False))
+    api = client.get("/api/v1/legal-help", params={"q": "78228", "speaks": "es", "language": "es"}).json()["data"]
+    assert api["speaks"] == "es" and api["organizations"][0]["speaks"]["answer"] == "named"
+    assert api["before_you_pay"]["title"] == "Antes de pagarle a alguien"
+    assert client.get("/api/v1/legal-help", params={"q": "78228", "speaks": "Spanish!"}).status_code == 400
+    page = client.get("/legal-help", params={"q": "78228", "speaks": "es"})
+    assert page.status_code == 200
+    assert "Languages not listed" in page.text and "Before you pay anyone" in page.text
+    assert "https://locator.ice.gov/odls/privacy.jsp" in page.text
+    profile = client.get("/zip/30303").text
+    assert "mailing address: call first" in profile and "If someone is detained" in profile
+    assert client.get("/es/zip/30303").text.count("Antes de pagarle a alguien") == 1
+    assert client.get("/legal-help", params={"q": "78228", "speaks": "1"}).status_code == 400

@@ -111,7 +111,7 @@ def document() -> dict[str, Any]:
                 [_path("facility_id", "facility id", r"^fac-[a-z0-9-]{1,60}$")], "Facility", not_found=True),
             "/api/v1/legal-help": _op(
                 "Nearest recognized organizations and pro bono providers (DOJ rosters) for a place",
-                [P("q", required=True), P("language")], "LegalHelp", not_found=True),
+                [P("q", required=True), P("language"), P("speaks"), P("limit")], "LegalHelp", not_found=True),
             "/api/v1/cases": _op(
                 "Court cases over how far local cooperation goes, with their status and its date",
                 [P("state"), P("status"), P("limit"), P("offset")], "Case", listing=True),

@@ -177,15 +177,17 @@ class API:
 
     def legal_help(self, request: Request) -> Response:
         """Nearest recognized organizations and pro bono providers for a place (the same
-        section profiles and lookup show)."""
-        p = params(request, ("q", "language"))
+        section profiles and lookup show); `speaks` puts entries naming that language first."""
+        p = params(request, ("q", "language", "speaks", "limit"))
         place = _place(p)
         if isinstance(place, Response):
             return place
-        from patchwork_atlas.families.eoir.family import legal_help_for_place
+        from patchwork_atlas.families.eoir.directory import legal_help_for_place
 
+        limit = max(1, min(int(p.get("limit", 10)), 100))
         with self.db.snapshot() as conn:
-            return JSON({"data": legal_help_for_place(conn, place, language=p.get("language", "en"))})
+            return JSON({"data": legal_help_for_place(conn, place, language=p.get("language", "en"),
+                                                      limit=limit, speaks=p.get("speaks"))})
 
     def agencies(self, request: Request) -> Response:
         p = params(request, ("state", "q", "active", "limit", "offset"))

@@ -18,6 +18,7 @@ from patchwork_atlas.read.database import LRU, Database
 from patchwork_atlas.web.downloads import Downloads
 from patchwork_atlas.web.feeds import Feeds
 from patchwork_atlas.web.front import Front
+from patchwork_atlas.web.legal_help import LegalHelpPage
 from patchwork_atlas.web.pages import Site
 
 GET = ["GET", "HEAD"]
@@ -53,6 +54,7 @@ def create_app(db_path: str | os.PathLike | None = None, data_dir: str | os.Path
         Route("/downloads/counties.geojson", downloads.geojson, methods=GET),
         Route("/downloads/{name}.{fmt}", downloads.table, methods=GET),
         Route("/healthz", lambda r: PlainTextResponse("ok"), methods=GET),
+        Route("/legal-help", LegalHelpPage(db).page, methods=GET),
         *api.routes(),
         Mount("/static", StaticFiles(directory=static), name="static"),
     ]
