@@ -235,14 +235,26 @@ class API:
         return JSON({"data": {"level": "county", "fips": fips, "report": report, "as_of": fresh}})
 
     def lookup(self, request: Request) -> Response:
+        """The same search as the web atlas and `patchwork lookup` (read.places.search)."""
         p = params(request, ("q",))
-        place = _place(p)
-        if isinstance(place, Response):
-            return place
+        if "q" not in p:
+            raise BadRequest("parameter 'q' is required (a ZIP code, a place, a county or an agency)")
         with self.db.snapshot() as conn:
-            report = places.report(conn, place)
+            found = places.search(conn, p["q"])
+            place = found["place"]
+            report = places.report(conn, place) if place is not None else None
             fresh = q.freshness(conn)
-        return JSON({"data": {"report": report, "as_of": fresh}})
+        agencies = [{"agency_id": a["agency_id"], "name": a["name"], "state_usps": a["state_usps"]}
+                    for a in found["agencies"]]
+        if found["choices"]:
+            return JSON({"error": {"status": 300, "message": found["message"]},
+                         "candidates": found["choices"]}, status_code=300)
+        if place is None:
+            return JSON({"error": {"status": 404, "message": found["message"] or "no place matches"},
+                         "state": found["state"], "agencies": agencies,
+                         "suggestions": found["suggestions"]}, status_code=404)
+        return JSON({"data": {"report": report, "alternatives": found["alternatives"],
+                              "agencies": agencies, "as_of": fresh}})
 
     def events(self, request: Request) -> Response:
         p = params(request, ("state", "kind", "agency_id", "county", "since", "until", "limit", "offset"))
