@@ -66,7 +66,14 @@ def _in_state(st: ref.State, name: str, within: str | None = None) -> Place:
         county_place = _by_county(st, name)
         if county_place is not None:
             return county_place
-    return _by_place_name(st, name, within)
+    try:
+        return _by_place_name(st, name, within)
+    except AmbiguousPlace as exc:  # "Mayagüez, PR": the municipio of that name, where its ZIPs are
+        county_place = _by_county(st, name) if within is None else None
+        if county_place is None or not any(county_place.county_fips[0] in c["county_fips"]
+                                           for c in exc.candidates):
+            raise
+        return county_place
 
 
 def _without_comma(query: str) -> Place:
