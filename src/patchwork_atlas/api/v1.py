@@ -70,6 +70,18 @@ def _place(p: dict[str, str]) -> Any:
     return place
 
 
+def _as_of_note(conn: Any, date: str, pub: dict[str, Any] | None) -> str | None:
+    """Say what an as_of answer rests on: no list before the first one we hold, or a gap."""
+    if pub is None:
+        first = next((c["first"] for c in q.coverage(conn) if c["list"] == "participating"), None)
+        return f"no list held before {first}" if first else "no list held"
+    gap = pub.get("gap")
+    if gap:
+        return (f"{date} falls in a gap of {gap['days']} days between the lists of {gap['after']} and"
+                f" {gap['before']}; answered from the list of {pub['published_date']}")
+    return None
+
+
 class API:
     def __init__(self, db: Database):
         self.db = db
@@ -122,7 +134,7 @@ class API:
             pub_id = None
             if "as_of" in p:
                 pub = q.as_of_publication(conn, "participating", p["as_of"])
-                extra["as_of"] = {"date": p["as_of"], "publication": pub}
+                extra["as_of"] = {"date": p["as_of"], "publication": pub, "note": _as_of_note(conn, p["as_of"], pub)}
                 if pub is None:
                     return listing(request, [], 0, limit, offset, extra)
                 pub_id = pub["publication_id"]

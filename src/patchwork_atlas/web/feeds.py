@@ -26,6 +26,9 @@ def _text(parent: ET.Element, tag: str, text: str, **attrs: str) -> ET.Element:
 
 def event_title(e: dict[str, Any]) -> str:
     kind = i18n.term("event", e["kind"])
+    detail = e.get("detail") if isinstance(e.get("detail"), dict) else {}
+    if e["kind"] == "agreement_listed" and detail.get("on_first_list"):
+        kind = i18n.gettext("On the first list we hold (%(date)s)") % {"date": e.get("event_date")}
     who = e.get("agency_name") or e.get("agency_id") or ""
     model = f" ({i18n.term('model', e['model'])})" if e.get("model") else ""
     return f"{kind}: {who}{model}".strip()

@@ -130,13 +130,14 @@ class Site:
             designations = q.designations_for_state(conn, st["fips"])
             cases = q.list_cases(conn, state=st["fips"])
             recent, _ = q.events(conn, state=st["usps"], limit=15)
+            coverage = q.coverage(conn)
         labels = {m: i18n.term("model", m) for m in q.MODELS}
         chart = charts.series_svg(series, labels=labels, title=i18n.gettext(
             "Active 287(g) agreements by model over time, %(state)s") % {"state": st["name"]})
         return page(request, "state.html", st=st, summary=summary, series=series,
                     chart=safe_svg(chart), agreements=agreements, pending=pending,
                     map_svg=safe_svg(svg), law=law, designations=designations, cases=cases,
-                    events=recent)
+                    events=recent, coverage=coverage)
 
     def county(self, request: Request) -> Response:
         fips = request.path_params["fips"]
@@ -271,7 +272,8 @@ class Site:
         def handler(request: Request) -> Response:
             with self.db.snapshot() as conn:
                 fresh = q.freshness(conn)
-            return page(request, template, fresh=fresh)
+                coverage = q.coverage(conn)
+            return page(request, template, fresh=fresh, coverage=coverage)
 
         return handler
 
