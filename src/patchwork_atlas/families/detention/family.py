@@ -198,7 +198,8 @@ class DetentionFamily(SourceFamily):
         return {"detention": stats(conn)}
 
     def place_report(self, conn: sqlite3.Connection, place: Place, lang: str) -> dict[str, Any]:
-        return {"facilities": facilities_for_place(conn, place)}
+        return {"facilities": facilities_for_place(conn, place),
+                "facilities_fiscal_year": latest_fiscal_year(conn)}
 
     def tables(self) -> dict[str, Table]:
         return {t.name: t for t in (
@@ -809,7 +810,29 @@ def facilities_for_place(conn: sqlite3.Connection, place: Any) -> list[dict[str,
     if city:
         key = city_key(city)
         rows = [r for r in rows if city_key(r["city"]) == key] or rows
-    return [facility_summary(conn, r) for r in rows]
+    latest = latest_fiscal_year(conn)
+    out = []
+    for r in rows:
+        f = facility_summary(conn, r)
+        f["current"] = latest is not None and r["last_fy"] == latest
+        f["last_fiscal_year"] = r["last_fy"] or max((t["fiscal_year"] for t in f["adp_trend"]), default=None)
+        f["named_in"] = [] if f["adp_trend"] else _files_naming(conn, r["facility_id"])
+        out.append(f)
+    return sorted(out, key=lambda f: (not f["current"], -(f["last_fiscal_year"] or 0), f["name"]))
+
+
+def latest_fiscal_year(conn: sqlite3.Connection) -> int | None:
+    """The fiscal year of ICE's latest detention statistics held: what a page calls current."""
+    row = conn.execute("SELECT MAX(fiscal_year) FROM detention_files WHERE kind = 'stats_workbook'").fetchone()
+    return row[0] if row else None
+
+
+def _files_naming(conn: sqlite3.Connection, facility_id: str) -> list[str]:
+    """The files that name a facility without a population figure: why its figure is unknown."""
+    return [r[0] for r in conn.execute(
+        "SELECT DISTINCT coalesce((SELECT file_name FROM file_sightings s WHERE s.sha256 = d.sha256"
+        " ORDER BY file_name LIMIT 1), d.sha256) FROM detention_rows d WHERE d.facility_id = ? ORDER BY 1",
+        (facility_id,))]
 
 
 def list_facilities(conn: sqlite3.Connection, state: str | None = None, county: str | None = None,
