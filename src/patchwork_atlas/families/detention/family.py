@@ -583,10 +583,17 @@ def place(
     if len(agreed) == 1:
         fips = agreed[0]
         out.update(county_fips=fips, method="+".join(k for k, v in votes.items() if fips in v))
+        # The printed city settles it only when it is not just the ZIP's own postal name (the
+        # same evidence twice: 24153 is "Salem" across Salem city and Roanoke County).
+        city_decides = votes["city"] == {fips} and not (zi and _city_is_zip_city(city, zi))
+        decided = city_decides or fips in votes["listed_county"] | votes["name"]
+        if not decided and zi is not None:
+            out["review"] = _uncertain_zip(zi, fips)
         return out
     zips = votes["zip"]
     if len(zips) == 1 and not (votes["city"] and not zips & votes["city"]) and not zip_note:
         out.update(county_fips=next(iter(zips)), method="zip")
+        out["review"] = _uncertain_zip(zi, out["county_fips"]) if zi is not None else None
         return out
     if zips:
         out.update(county_fips=sorted(zips, key=lambda f: zi.county_fips.index(f))[0], method="zip")
@@ -602,6 +609,26 @@ def place(
             return out
     out["review"] = f"{zip_note or 'no ZIP printed'}; the city does not settle the county: not placed"
     return out
+
+
+ZIP_EDGE_KM = 3.0  # a ZIP whose point lies this close to another county may reach into it
+
+
+def _uncertain_zip(zi: Any, fips: str) -> str | None:
+    """Why a county taken from a ZIP alone is uncertain: the ZIP names several counties, or its
+    point lies within ZIP_EDGE_KM of another county (the reference has no ZIP-county split, so a
+    ZIP across a line can look like one county). None when the ZIP sits well inside one county."""
+    from patchwork_atlas.kernel.geo import reference, topo
+
+    others = [f for f in zi.county_fips if f != fips]
+    if not others and zi.lat is not None and zi.lon is not None:
+        near = [c for c in reference.counties(fips[:2]) if c.fips != fips and c.lat is not None
+                and c.lon is not None and abs(c.lat - zi.lat) < 1.0 and abs(c.lon - zi.lon) < 1.3]
+        others = [c.fips for c in near if topo.near_county(zi.lat, zi.lon, c.fips, ZIP_EDGE_KM)]
+    if not others:
+        return None
+    return (f"placed by ZIP {zi.zip} alone, which may span counties ({', '.join([fips, *others])});"
+            " neither the city nor a printed county settles it")
 
 
 def _name_counties(name: str | None, county_names: dict[str, str]) -> set[str]:
