@@ -153,7 +153,7 @@ def test_city_without_state_typo_and_county_jails(server, browser):
     note = browser.find_element(By.ID, "search-note")
     assert "Portland, ME" in note.text
     assert browser.find_element(By.ID, "q").get_attribute("value") == "Portland"
-    shot(browser, "6-search-city-without-state")
+    shot(browser, "search-1-city-without-state")
 
     box = browser.find_element(By.ID, "q")
     box.clear()
@@ -161,7 +161,7 @@ def test_city_without_state_typo_and_county_jails(server, browser):
     box.send_keys(Keys.ENTER)
     assert browser.find_element(By.ID, "did-you-mean").is_displayed()
     assert browser.find_element(By.ID, "q").get_attribute("value") == "Los Angelos"
-    shot(browser, "7-search-did-you-mean")
+    shot(browser, "search-2-did-you-mean")
     browser.find_element(By.LINK_TEXT, "Los Angeles, CA").click()
     assert "Los Angeles" in browser.find_element(By.ID, "profile-title").text
 
@@ -172,5 +172,5 @@ def test_city_without_state_typo_and_county_jails(server, browser):
         By.ID, "facilities").text
     assert "fiscal year 20" in earlier.text
     assert browser.find_element(By.ID, "h-facilities-earlier").text == "Used in earlier years"
-    shot(browser, "8-county-jails-current-and-earlier")
+    shot(browser, "search-3-county-jails-current-and-earlier")
     assert console_errors(browser) == []
