@@ -136,3 +136,41 @@ def test_keyboard_skip_link_and_no_console_errors(server, browser):
     assert browser.current_url.endswith("#main")
     shot(browser, "6-changes")
     assert console_errors(browser) == []
+
+
+# ---- issue 12: search by the names people use; jails now and in earlier years ----------------
+
+
+def test_city_without_state_typo_and_county_jails(server, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(server + "/lang/en?next=/")
+    box = browser.find_element(By.ID, "q")
+    box.send_keys("Portland")
+    box.send_keys(Keys.ENTER)
+    assert "Portland, OR" in browser.find_element(By.ID, "profile-title").text
+    note = browser.find_element(By.ID, "search-note")
+    assert "Portland, ME" in note.text
+    assert browser.find_element(By.ID, "q").get_attribute("value") == "Portland"
+    shot(browser, "search-1-city-without-state")
+
+    box = browser.find_element(By.ID, "q")
+    box.clear()
+    box.send_keys("Los Angelos")
+    box.send_keys(Keys.ENTER)
+    assert browser.find_element(By.ID, "did-you-mean").is_displayed()
+    assert browser.find_element(By.ID, "q").get_attribute("value") == "Los Angelos"
+    shot(browser, "search-2-did-you-mean")
+    browser.find_element(By.LINK_TEXT, "Los Angeles, CA").click()
+    assert "Los Angeles" in browser.find_element(By.ID, "profile-title").text
+
+    browser.get(server + "/county/22079")  # Rapides Parish, LA: a FY2026 facility and an older one
+    current = browser.find_element(By.ID, "facilities-current")
+    earlier = browser.find_element(By.ID, "facilities-earlier")
+    assert "people a day" in current.text and "fiscal year 2026" in browser.find_element(
+        By.ID, "facilities").text
+    assert "fiscal year 20" in earlier.text
+    assert browser.find_element(By.ID, "h-facilities-earlier").text == "Used in earlier years"
+    shot(browser, "search-3-county-jails-current-and-earlier")
+    assert console_errors(browser) == []

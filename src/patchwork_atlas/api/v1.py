@@ -70,6 +70,18 @@ def _place(p: dict[str, str]) -> Any:
     return place
 
 
+def _as_of_note(conn: Any, date: str, pub: dict[str, Any] | None) -> str | None:
+    """Say what an as_of answer rests on: no list before the first one we hold, or a gap."""
+    if pub is None:
+        first = next((c["first"] for c in q.coverage(conn) if c["list"] == "participating"), None)
+        return f"no list held before {first}" if first else "no list held"
+    gap = pub.get("gap")
+    if gap:
+        return (f"{date} falls in a gap of {gap['days']} days between the lists of {gap['after']} and"
+                f" {gap['before']}; answered from the list of {pub['published_date']}")
+    return None
+
+
 class API:
     def __init__(self, db: Database):
         self.db = db
@@ -122,7 +134,7 @@ class API:
             pub_id = None
             if "as_of" in p:
                 pub = q.as_of_publication(conn, "participating", p["as_of"])
-                extra["as_of"] = {"date": p["as_of"], "publication": pub}
+                extra["as_of"] = {"date": p["as_of"], "publication": pub, "note": _as_of_note(conn, p["as_of"], pub)}
                 if pub is None:
                     return listing(request, [], 0, limit, offset, extra)
                 pub_id = pub["publication_id"]
@@ -237,14 +249,26 @@ class API:
         return JSON({"data": {"level": "county", "fips": fips, "report": report, "as_of": fresh}})
 
     def lookup(self, request: Request) -> Response:
+        """The same search as the web atlas and `patchwork lookup` (read.places.search)."""
         p = params(request, ("q",))
-        place = _place(p)
-        if isinstance(place, Response):
-            return place
+        if "q" not in p:
+            raise BadRequest("parameter 'q' is required (a ZIP code, a place, a county or an agency)")
         with self.db.snapshot() as conn:
-            report = places.report(conn, place)
+            found = places.search(conn, p["q"])
+            place = found["place"]
+            report = places.report(conn, place) if place is not None else None
             fresh = q.freshness(conn)
-        return JSON({"data": {"report": report, "as_of": fresh}})
+        agencies = [{"agency_id": a["agency_id"], "name": a["name"], "state_usps": a["state_usps"]}
+                    for a in found["agencies"]]
+        if found["choices"]:
+            return JSON({"error": {"status": 300, "message": found["message"]},
+                         "candidates": found["choices"]}, status_code=300)
+        if place is None:
+            return JSON({"error": {"status": 404, "message": found["message"] or "no place matches"},
+                         "state": found["state"], "agencies": agencies,
+                         "suggestions": found["suggestions"]}, status_code=404)
+        return JSON({"data": {"report": report, "alternatives": found["alternatives"],
+                              "agencies": agencies, "as_of": fresh}})
 
     def events(self, request: Request) -> Response:
         p = params(request, ("state", "kind", "agency_id", "county", "since", "until", "limit", "offset"))

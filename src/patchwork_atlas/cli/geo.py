@@ -74,30 +74,48 @@ def _cell(row: dict, lower: dict[str, str], key: str) -> str | None:
 @format_option("text", "json", default="text")
 @db_option
 def lookup(query: str | None, lat: float | None, lon: float | None, fmt: str, db: str | None) -> None:
-    """What covers a place: QUERY is a ZIP, "City, ST" or "County name, ST" (or --lat/--lon)."""
-    from patchwork_atlas.kernel.geo.lookup import AmbiguousPlace, locate
+    """What covers a place: QUERY is a ZIP, a city or county with or without its state, an
+    agency's name (or --lat/--lon). The same search as the web atlas and /api/v1/lookup."""
+    from patchwork_atlas.kernel.geo.lookup import locate
+    from patchwork_atlas.read.places import search
     from patchwork_atlas.read.report import place_report
 
     if (lat is None) != (lon is None):
         fail("give both --lat and --lon", EXIT_USAGE)
     if query is None and lat is None:
         fail("give a QUERY (ZIP, 'City, ST', 'County name, ST') or --lat/--lon", EXIT_USAGE)
-    try:
-        place = locate(query, lat, lon)
-    except AmbiguousPlace as exc:
-        if fmt == "json":
-            click.echo(json.dumps({"error": str(exc), "candidates": exc.candidates}, ensure_ascii=False, indent=1))
-            sys.exit(1)
-        fail(str(exc))
-    except LookupError as exc:
-        fail(str(exc))
     path = config.db_path(db)
-    if path.exists():
-        conn = open_db(db)
+    conn = open_db(db) if path.exists() else None
+    if query is not None:
+        found = search(conn, query)
+        place = found["place"]
+    else:
+        found = {}
+        try:
+            place = locate(None, lat, lon)
+        except LookupError as exc:
+            fail(str(exc))
+    if place is None:
+        if fmt == "json":
+            click.echo(json.dumps({k: v for k, v in found.items() if k != "place"},
+                                  ensure_ascii=False, indent=1, default=str))
+            sys.exit(1)
+        lines = [found.get("message") or "no place matches that query"]
+        if found.get("state"):
+            lines.append(f"that is a state: try `patchwork agreements --state {found['state']['usps']}`")
+        if found.get("suggestions"):
+            lines.append("Did you mean: " + "; ".join(found["suggestions"]) + "?")
+        lines += [f"agency: {a['name']} ({a['state_usps']})" for a in found.get("agencies") or []]
+        if not found.get("choices") and not found.get("agencies"):
+            lines.append("or try a 5-digit ZIP code")
+        fail(" ".join(lines))
+    if conn is not None:
         report = place_report(conn, place)
     else:
         report = {"place": place.to_dict(), "agreements": None, "applications": None,
                   "note": f"no database at {path}: place only (run `patchwork ingest` for agreements)"}
+    report["alternatives"] = found.get("alternatives") or []
+    report["matching_agencies"] = found.get("agencies") or []
     if fmt == "json":
         click.echo(json.dumps(report, ensure_ascii=False, indent=1, default=str))
         return
@@ -122,6 +140,11 @@ def render_text(report: dict) -> str:
         lines.append(f"  Note: {p['note']}")
     if report.get("note"):
         lines.append(f"  {report['note']}")
+    if report.get("alternatives"):
+        lines.append("  Other places of this name: " + "; ".join(
+            f"{a['query']} ({a['county']})" for a in report["alternatives"]))
+    for a in report.get("matching_agencies") or []:
+        lines.append(f"  Agency whose name matches: {a['name']} ({a['state_usps']})")
     agreements = report.get("agreements")
     if agreements is not None:
         active = [a for a in agreements if a["status"] == "active"]

@@ -7,9 +7,10 @@ import sqlite3
 from typing import Any
 
 from patchwork_atlas.kernel.geo import reference
-from patchwork_atlas.kernel.geo.lookup import AmbiguousPlace
+from patchwork_atlas.kernel.geo.lookup import AmbiguousPlace, suggest
 from patchwork_atlas.kernel.geo.lookup import locate as _locate
 from patchwork_atlas.kernel.geo.place import Place
+from patchwork_atlas.read.queries import agencies, has_table
 from patchwork_atlas.read.report import place_report
 
 # A name several places share: `candidates` lists them (never a guess).
@@ -64,3 +65,35 @@ def county_place(fips: str) -> Place | None:
 def report(conn: sqlite3.Connection, place: Place, lang: str = "en") -> dict[str, Any]:
     """The place report, every section in the reader's language."""
     return place_report(conn, place, lang)
+
+
+def search(conn: sqlite3.Connection | None, query: str, agency_limit: int = 50) -> dict[str, Any]:
+    """What a query names, for every consumer (web search, `patchwork lookup`, /api/v1/lookup):
+    the place (the largest of its name when no state is given, the others in `alternatives`), the
+    places to choose among when a state holds several, the state it names, the agencies whose name
+    matches, and "did you mean" suggestions when nothing matches."""
+    text = " ".join((query or "").split())[:120]
+    out: dict[str, Any] = {"query": text, "place": None, "alternatives": [], "choices": [],
+                           "state": None, "agencies": [], "agencies_total": 0, "suggestions": [],
+                           "message": None}
+    try:
+        place = _locate(text)
+        out["place"] = place
+        out["alternatives"] = [c for c in place.candidates if c.get("query")]
+    except AmbiguousPlace as exc:
+        out["choices"], out["message"] = exc.candidates, str(exc)
+    except LookupError as exc:
+        out["message"] = str(exc)
+        out["state"] = state(text) if len(text) <= 30 else None
+    if conn is not None and text and has_table(conn, "agencies"):
+        out["agencies"], out["agencies_total"] = agencies(conn, q=text, limit=agency_limit)
+    if out["place"] is None and not out["choices"] and not out["state"] and not out["agencies"]:
+        names = _agency_names(conn) if conn is not None else ()
+        out["suggestions"] = suggest(text, names)
+    return out
+
+
+def _agency_names(conn: sqlite3.Connection) -> list[str]:
+    if not has_table(conn, "agencies"):
+        return []
+    return [r[0] for r in conn.execute("SELECT DISTINCT name FROM agencies")]

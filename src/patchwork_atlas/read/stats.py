@@ -38,7 +38,9 @@ def render_text(data: dict[str, Any]) -> str:
     lines.append("Applications: " + ", ".join(f"{k} {v}" for k, v in sorted(data["applications_by_status"].items())))
     lines.append(f"Agencies: {data['agencies']}; publications: " + ", ".join(f"{k} {v}" for k, v in data["publications"].items()))
     lines.append("Files: " + ", ".join(f"{k} {v}" for k, v in data["files"].items()))
-    lines.append("Rows by model over time (last list of each month):")
+    start = data["over_time"][0]["as_of"] if data["over_time"] else None
+    lines.append("Rows by model over time (last list of each month)"
+                 + (f", from the first list we hold ({start}); none is drawn before it:" if start else ":"))
     for point in data["over_time"]:
         models = ", ".join(f"{k} {v}" for k, v in point.items() if k not in ("month", "as_of", "total"))
         lines.append(f"  {point['month']}: {point['total']} ({models})")

@@ -27,6 +27,9 @@ def _text(parent: ET.Element, tag: str, text: str, **attrs: str) -> ET.Element:
 def event_title(e: dict[str, Any]) -> str:
     """'Agency name (ST): what changed (model)': never a bare id."""
     kind = i18n.term("event", e["kind"])
+    detail = e.get("detail") if isinstance(e.get("detail"), dict) else {}
+    if e["kind"] == "agreement_listed" and detail.get("on_first_list"):
+        kind = i18n.gettext("On the first list we hold (%(date)s)") % {"date": e.get("event_date")}
     who = e.get("agency_name") or i18n.gettext("An agency")
     state = f" ({e['state_usps']})" if e.get("state_usps") else ""
     model = f" ({i18n.term('model', e['model'])})" if e.get("model") else ""

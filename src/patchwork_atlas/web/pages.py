@@ -132,6 +132,7 @@ class Site:
             designations = q.designations_for_state(conn, st["fips"])
             cases = q.list_cases(conn, state=st["fips"])
             recent, _ = q.events(conn, state=st["usps"], limit=15)
+            coverage = q.coverage(conn)
         labels = {m: i18n.term("model", m) for m in q.MODELS}
         chart = charts.series_svg(series, labels=labels, title=i18n.gettext(
             "Active 287(g) agreements by model over time, %(state)s") % {"state": st["name"]})
@@ -146,7 +147,8 @@ class Site:
         return page(request, "state.html", st=st, summary=summary, series=series,
                     chart=safe_svg(chart), agreements=table["rows"], table=table, pending=pending,
                     map_svg=safe_svg(svg), legend_items=_legend(in_state), county_rows=county_rows,
-                    law=law, designations=designations, cases=cases, events=recent)
+                    law=law, designations=designations, cases=cases, events=recent,
+                    coverage=coverage)
 
     def county(self, request: Request) -> Response:
         fips = request.path_params["fips"]
@@ -178,7 +180,7 @@ class Site:
             return self.not_found(request)
         return self._profile(request, place)
 
-    def _profile(self, request: Request, place: Any) -> Response:
+    def _profile(self, request: Request, place: Any, **search: Any) -> Response:
         with self.db.snapshot() as conn:
             report = places.report(conn, place, request.state.lang) or {}
             ids = sorted({a["agency_id"] for key in ("agreements", "applications")
@@ -193,7 +195,8 @@ class Site:
         return page(request, "profile.html", place=place, st=st, counties=counties,
                     report=report, local=local, statewide=statewide,
                     applications=report.get("applications") or [], events=recent, fresh=fresh,
-                    title=_place_title(place, counties, st))
+                    title=_place_title(place, counties, st), query=(search.get("search") or {}).get("query"),
+                    **search)
 
     def _choices(self, request: Request, query: str, candidates: list[dict[str, Any]]) -> Response:
         options = []
@@ -209,23 +212,28 @@ class Site:
         return page(request, "search.html", query=query, agencies=[], total=0, st=None, choices=options)
 
     def search(self, request: Request) -> Response:
+        """The one search (read.places.search): straight to the page when the answer is unique;
+        the largest place of a name shown here with the others and any matching agencies; the
+        choices, or "did you mean", otherwise. The query stays in the search box."""
         text = (request.query_params.get("q") or "").strip()[:120]
         if not text:
             return RedirectResponse(request.state.prefix + "/", status_code=303)
-        try:
-            found = places.locate(text)
-        except places.Ambiguous as exc:
-            return self._choices(request, text, exc.candidates)
-        target = _target(request.state.prefix, found)
-        if target:
-            return RedirectResponse(target, status_code=303)
-        st = places.state(text) if len(text) <= 30 else None
-        if st is not None:
-            return RedirectResponse(f"{request.state.prefix}/state/{st['usps']}", status_code=303)
         with self.db.snapshot() as conn:
-            agencies, total = q.agencies(conn, q=text, limit=50)
-        return page(request, "search.html", query=text, agencies=agencies, total=total, st=None,
-                    choices=[])
+            found = places.search(conn, text)
+        if found["choices"]:
+            return self._choices(request, text, found["choices"])
+        place = found["place"]
+        target = _target(request.state.prefix, place)
+        if target and not found["alternatives"] and not found["agencies"]:
+            return RedirectResponse(target, status_code=303)
+        if place is not None:
+            return self._profile(request, place, search=found, target=target)
+        if found["state"] is not None:
+            return RedirectResponse(f"{request.state.prefix}/state/{found['state']['usps']}",
+                                    status_code=303)
+        return page(request, "search.html", query=text, agencies=found["agencies"],
+                    total=found["agencies_total"], st=None, choices=[],
+                    suggestions=found["suggestions"])
 
     def agency(self, request: Request) -> Response:
         agency_id = request.path_params["agency_id"]
@@ -283,7 +291,8 @@ class Site:
         def handler(request: Request) -> Response:
             with self.db.snapshot() as conn:
                 fresh = q.freshness(conn)
-            return page(request, template, fresh=fresh)
+                coverage = q.coverage(conn)
+            return page(request, template, fresh=fresh, coverage=coverage)
 
         return handler
 

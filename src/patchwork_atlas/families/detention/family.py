@@ -198,7 +198,8 @@ class DetentionFamily(SourceFamily):
         return {"detention": stats(conn)}
 
     def place_report(self, conn: sqlite3.Connection, place: Place, lang: str) -> dict[str, Any]:
-        return {"facilities": facilities_for_place(conn, place)}
+        return {"facilities": facilities_for_place(conn, place),
+                "facilities_fiscal_year": latest_fiscal_year(conn)}
 
     def tables(self) -> dict[str, Table]:
         return {t.name: t for t in (
@@ -582,10 +583,17 @@ def place(
     if len(agreed) == 1:
         fips = agreed[0]
         out.update(county_fips=fips, method="+".join(k for k, v in votes.items() if fips in v))
+        # The printed city settles it only when it is not just the ZIP's own postal name (the
+        # same evidence twice: 24153 is "Salem" across Salem city and Roanoke County).
+        city_decides = votes["city"] == {fips} and not (zi and _city_is_zip_city(city, zi))
+        decided = city_decides or fips in votes["listed_county"] | votes["name"]
+        if not decided and zi is not None:
+            out["review"] = _uncertain_zip(zi, fips)
         return out
     zips = votes["zip"]
     if len(zips) == 1 and not (votes["city"] and not zips & votes["city"]) and not zip_note:
         out.update(county_fips=next(iter(zips)), method="zip")
+        out["review"] = _uncertain_zip(zi, out["county_fips"]) if zi is not None else None
         return out
     if zips:
         out.update(county_fips=sorted(zips, key=lambda f: zi.county_fips.index(f))[0], method="zip")
@@ -601,6 +609,26 @@ def place(
             return out
     out["review"] = f"{zip_note or 'no ZIP printed'}; the city does not settle the county: not placed"
     return out
+
+
+ZIP_EDGE_KM = 3.0  # a ZIP whose point lies this close to another county may reach into it
+
+
+def _uncertain_zip(zi: Any, fips: str) -> str | None:
+    """Why a county taken from a ZIP alone is uncertain: the ZIP names several counties, or its
+    point lies within ZIP_EDGE_KM of another county (the reference has no ZIP-county split, so a
+    ZIP across a line can look like one county). None when the ZIP sits well inside one county."""
+    from patchwork_atlas.kernel.geo import reference, topo
+
+    others = [f for f in zi.county_fips if f != fips]
+    if not others and zi.lat is not None and zi.lon is not None:
+        near = [c for c in reference.counties(fips[:2]) if c.fips != fips and c.lat is not None
+                and c.lon is not None and abs(c.lat - zi.lat) < 1.0 and abs(c.lon - zi.lon) < 1.3]
+        others = [c.fips for c in near if topo.near_county(zi.lat, zi.lon, c.fips, ZIP_EDGE_KM)]
+    if not others:
+        return None
+    return (f"placed by ZIP {zi.zip} alone, which may span counties ({', '.join([fips, *others])});"
+            " neither the city nor a printed county settles it")
 
 
 def _name_counties(name: str | None, county_names: dict[str, str]) -> set[str]:
@@ -809,7 +837,29 @@ def facilities_for_place(conn: sqlite3.Connection, place: Any) -> list[dict[str,
     if city:
         key = city_key(city)
         rows = [r for r in rows if city_key(r["city"]) == key] or rows
-    return [facility_summary(conn, r) for r in rows]
+    latest = latest_fiscal_year(conn)
+    out = []
+    for r in rows:
+        f = facility_summary(conn, r)
+        f["current"] = latest is not None and r["last_fy"] == latest
+        f["last_fiscal_year"] = r["last_fy"] or max((t["fiscal_year"] for t in f["adp_trend"]), default=None)
+        f["named_in"] = [] if f["adp_trend"] else _files_naming(conn, r["facility_id"])
+        out.append(f)
+    return sorted(out, key=lambda f: (not f["current"], -(f["last_fiscal_year"] or 0), f["name"]))
+
+
+def latest_fiscal_year(conn: sqlite3.Connection) -> int | None:
+    """The fiscal year of ICE's latest detention statistics held: what a page calls current."""
+    row = conn.execute("SELECT MAX(fiscal_year) FROM detention_files WHERE kind = 'stats_workbook'").fetchone()
+    return row[0] if row else None
+
+
+def _files_naming(conn: sqlite3.Connection, facility_id: str) -> list[str]:
+    """The files that name a facility without a population figure: why its figure is unknown."""
+    return [r[0] for r in conn.execute(
+        "SELECT DISTINCT coalesce((SELECT file_name FROM file_sightings s WHERE s.sha256 = d.sha256"
+        " ORDER BY file_name LIMIT 1), d.sha256) FROM detention_rows d WHERE d.facility_id = ? ORDER BY 1",
+        (facility_id,))]
 
 
 def list_facilities(conn: sqlite3.Connection, state: str | None = None, county: str | None = None,

@@ -11,7 +11,11 @@ Rules (kept here, reviewable):
   lacks the SIGNED column or has fewer than half the rows of the median of its neighbours;
   suspect lists are stored and shown, but skipped when diffing, so they cause no mass removals.
 - Between consecutive (non-suspect) lists, an agreement key that appears is `agreement_listed`
-  (or `agreement_relisted`); one that disappears is `agreement_removed`.
+  (or `agreement_relisted`); one that disappears is `agreement_removed`. Every agreement on the
+  first list held also gets an `agreement_listed` event, with `on_first_list: true` in its detail:
+  it was already in force then (since the date ICE printed), not new. One first listed more than
+  LATE_LISTING_DAYS after its printed signing date carries `signed_days_before_listing` and goes
+  to the review queue.
 - When, for one agency and model, a signing date disappears while another appears, the pair is a
   *correction* (`signing_date_corrected`, same agreement) if the dates are at most
   CORRECTION_DAYS apart or either is unknown, else a *re-signing*: the old agreement is
@@ -37,6 +41,9 @@ SUSPECT_SHARE = 0.5
 SUSPECT_NEIGHBOURS = 3
 APPROVAL_BEFORE_DAYS = 7
 APPROVAL_AFTER_DAYS = 60
+# An agreement first listed more than this long after its printed signing date is shown as printed,
+# with a note, and sent to the review queue (signed 2016, first listed 2026).
+LATE_LISTING_DAYS = 365
 STATE_KEY = "ice287g:walk_state"
 NEW_FILES_KEY = "ice287g:new_files"
 DERIVED_TABLES = ("events", "agreement_sightings", "applications", "agreements", "agency_names", "agencies")
@@ -256,8 +263,13 @@ class Walk:
             events.append(_event(pub, "agreement_relisted", **common, agreement_id=agr.agreement_id, signed=key[2]))
             return agr.agreement_id
         agr = self._new_agreement(key, state, pub)
+        flags: dict = {"on_first_list": True} if self.first else {}
+        late = _days(key[2], pub.date)
+        if not self.first and late is not None and late > LATE_LISTING_DAYS:
+            flags["signed_days_before_listing"] = late
+            agr.review.append(f"signed {key[2]}, first listed {pub.date}: {late} days later")
         events.append(_event(pub, "agreement_listed", **common, agreement_id=agr.agreement_id, signed=key[2],
-                             **({"initial": True} if self.first else {})))
+                             **flags))
         return agr.agreement_id
 
     def _new_agreement(self, key: tuple, state: str, pub: Pub) -> Agreement:

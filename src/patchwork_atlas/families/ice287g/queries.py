@@ -7,6 +7,7 @@ ids that lead back to publications, files and rows.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 from collections import defaultdict
@@ -129,13 +130,44 @@ def states_table(conn: sqlite3.Connection) -> list[dict[str, Any]]:
 
 
 def as_of_publication(conn: sqlite3.Connection, list_name: str, date: str) -> dict[str, Any] | None:
-    """The latest publication of a list dated on or before `date`."""
+    """The latest publication of a list dated on or before `date`, with `gap` set when `date`
+    falls in a gap of more than GAP_DAYS between lists (the answer is then the list before it);
+    None when no list is held from before `date`."""
     row = conn.execute(
         "SELECT publication_id, published_date FROM publications WHERE list = ?"
         " AND published_date IS NOT NULL AND published_date <= ? ORDER BY sort_key DESC LIMIT 1",
         (list_name, date),
     ).fetchone()
-    return dict(row) if row else None
+    if row is None:
+        return None
+    out = dict(row)
+    cover = next((c for c in coverage(conn) if c["list"] == list_name), None)
+    out["gap"] = next((g for g in (cover or {}).get("gaps", []) if g["after"] <= date < g["before"]),
+                      None)
+    return out
+
+
+GAP_DAYS = 30  # a longer wait between two lists we hold is stated as a gap in our coverage
+
+
+def coverage(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """What we hold of each ICE list: first and last publication, how many, and every gap longer
+    than GAP_DAYS between consecutive ones (history starts at the first list, never before)."""
+    out = []
+    for list_name in ("participating", "pending"):
+        dates = [r[0] for r in conn.execute(
+            "SELECT DISTINCT published_date FROM publications WHERE list = ? AND published_date"
+            " IS NOT NULL ORDER BY published_date", (list_name,))]
+        if not dates:
+            continue
+        gaps = []
+        for a, b in zip(dates, dates[1:], strict=False):
+            days = (dt.date.fromisoformat(b) - dt.date.fromisoformat(a)).days
+            if days > GAP_DAYS:
+                gaps.append({"after": a, "before": b, "days": days})
+        out.append({"list": list_name, "first": dates[0], "last": dates[-1],
+                    "publications": len(dates), "gaps": gaps})
+    return out
 
 
 def agreements(
@@ -208,6 +240,8 @@ def agreement(conn: sqlite3.Connection, agreement_id: str) -> dict[str, Any] | N
         ).fetchall()
     )
     out["events"] = events(conn, agreement_id=agreement_id, limit=500)[0]
+    out["on_first_list"] = any(e["kind"] == "agreement_listed" and isinstance(e["detail"], dict)
+                               and e["detail"].get("on_first_list") for e in out["events"])
     return out
 
 
