@@ -27,6 +27,7 @@ _BASE = {
     "jurisdiction": {"level": "state", "state_fips": TX},
     "kind": "statute",
     "title": "Validator fixture (not real law)",
+    "title_es": "Ejemplo para el validador (no es una ley real)",
     "citation": "Fixture § 1",
     "dates": {"enacted": "2017-05-07", "effective": "2017-09-01"},
     "status": "in_force",
@@ -180,6 +181,8 @@ def test_fixture_entry_is_valid(tmp_path):
         ({"id": "ca-test-entry"}, "start with 'tx-'"),
         ({"summary__es": "A fixture used by the tests."}, "copy of summary.en"),
         ({"status": "decided"}, "status `decided` is for court rulings"),
+        ({"title_es": _DELETE}, "title_es missing"),
+        ({"title_es": "Validator fixture (not real law)"}, "title_es is a copy"),
     ],
 )
 def test_validator_catches(tmp_path, changes, expected):

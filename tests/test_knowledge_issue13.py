@@ -33,6 +33,7 @@ ENTRY = {
     "jurisdiction": {"level": "state", "state_fips": TX},
     "kind": "statute",
     "title": "Fixture law (not real)",
+    "title_es": "Ley de prueba (no es real)",
     "citation": "Fixture Code § 1",
     "dates": {"enacted": "2017-05-07"},
     "status": "in_force",
@@ -71,6 +72,7 @@ FRESH = {
 CASE = {
     "id": "case-fixture",
     "caption": "United States v. Fixture",
+    "caption_es": "United States v. Fixture",
     "court": "U.S. District Court (fixture)",
     "docket": "1:25-cv-00001",
     "filed": "2025-05-02",

@@ -53,7 +53,7 @@ def test_no_page_or_api_answer_shows_a_listing_after_its_removal(client, db):
             text = html.unescape(r.text)
             assert f"{d['name']} is on the Justice Department" not in text, path
             assert f"{d['name']} figura en la lista" not in text, path
-            assert "removed on" in text or "fue retirada el" in text, path
+            assert "removed on" in text or "salió de la lista el" in text, path
 
 
 def test_a_listed_state_says_so_with_its_date(client, db):

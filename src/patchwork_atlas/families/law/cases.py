@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator
 
 from patchwork_atlas.families.law import reference
 from patchwork_atlas.families.law.schema import CASE_SCHEMA, CASE_STATUSES
+from patchwork_atlas.families.law.titles import spanish_title_problems
 
 if TYPE_CHECKING:
     from patchwork_atlas.families.law.model import Entry, Loaded, Problem
@@ -116,6 +117,7 @@ def _check_case(data: Any, entry_ids: set[str], today: dt.date) -> Iterator[str]
         yield "unverified cases need `notes` saying what remains to check"
     if data["summary"]["en"].strip() == data["summary"]["es"].strip():
         yield "summary.es is a copy of summary.en"
+    yield from spanish_title_problems("caption_es", data["caption"], data.get("caption_es"))
 
 
 # ---- SQLite --------------------------------------------------------------------------------
@@ -131,13 +133,15 @@ def replace_cases(conn: sqlite3.Connection, cases: Sequence[Entry]) -> None:
     for table in _TABLES:
         conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
     conn.executemany(
-        "INSERT INTO knowledge_cases(case_id, caption, court, docket, filed, status, status_date,"
-        " status_source_url, summary_en, summary_es, policies, last_reviewed, verification,"
-        " notes, source_file, source_line, position) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO knowledge_cases(case_id, caption, caption_es, court, docket, filed, status,"
+        " status_date, status_source_url, summary_en, summary_es, policies, last_reviewed,"
+        " verification, notes, source_file, source_line, position)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [
             (
                 c.id,
                 d["caption"],
+                d.get("caption_es"),
                 d["court"],
                 d.get("docket"),
                 d.get("filed"),
@@ -269,6 +273,9 @@ def _case_dict(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
     return {
         "id": cid,
         "caption": row["caption"],
+        # NULL = no Spanish caption yet; `captions.es` then falls back to the caption as printed
+        "caption_es": row["caption_es"],
+        "captions": {"en": row["caption"], "es": row["caption_es"] or row["caption"]},
         "court": row["court"],
         "docket": row["docket"],
         "filed": row["filed"],

@@ -182,6 +182,8 @@ ENTRY_SCHEMA: dict[str, Any] = {
         "jurisdiction": JURISDICTION_SCHEMA,
         "kind": {"enum": list(KINDS)},
         "title": _text,
+        # the Spanish title (issue 17): optional here, required by the checker (titles.py)
+        "title_es": _text,
         "citation": {"anyOf": [_text, {"type": "null"}]},
         "dates": {
             "type": "object",
@@ -274,6 +276,7 @@ CASE_SCHEMA: dict[str, Any] = {
     "properties": {
         "id": {"type": "string", "pattern": r"^case-[a-z0-9]+(-[a-z0-9]+)*$"},
         "caption": _text,
+        "caption_es": _text,  # the caption kept, its descriptive part in Spanish (titles.py)
         "court": _text,
         "docket": {"anyOf": [_text, {"type": "null"}]},
         "filed": _date_or_null,

@@ -17,6 +17,7 @@ from typing import Any
 from patchwork_atlas.families.law import reference
 from patchwork_atlas.families.law.cases import replace_cases
 from patchwork_atlas.families.law.designations import replace_designations
+from patchwork_atlas.families.law.titles import SPANISH_TITLE_KEYS
 from patchwork_atlas.families.law.validate import (
     Entry,
     Loaded,
@@ -34,7 +35,7 @@ _ENTRY_COLUMNS = (
     "citation", "enacted", "effective", "ended", "decided", "published", "status",
     "summary_en", "summary_es", "last_reviewed", "verification", "searched", "notes",
     "source_file", "source_line", "position", "verification_level", "verified",
-    "concerns_states",
+    "concerns_states", "title_es",
 )  # fmt: skip
 
 
@@ -53,7 +54,11 @@ def load_into(
     loaded = read_files(root)
     digests = {name: hashlib.sha256(raw).hexdigest() for name, raw in loaded.files.items()}
     problems = check(loaded)
-    bad_ids = {p.entry_id for p in problems if p.entry_id}
+    # a missing Spanish title is reported by `knowledge check` but keeps no law off the pages
+    bad_ids = {
+        p.entry_id for p in problems
+        if p.entry_id and not p.message.startswith(SPANISH_TITLE_KEYS)
+    }  # fmt: skip
     # file-level problems (freshness records) do not make a file's entries wrong
     bad_files = {p.file for p in problems if not p.entry_id and not _file_meta_problem(p)}
     good = [
@@ -200,7 +205,7 @@ def _entry_row(e: Entry) -> tuple[Any, ...]:
         "verified" if is_verified(d["verification"]) else "unverified",
         d.get("searched"), d.get("notes"), e.file, e.line, e.position,
         d["verification"], int(is_verified(d["verification"])),
-        " ".join(d.get("concerns_states") or []) or None,
+        " ".join(d.get("concerns_states") or []) or None, d.get("title_es"),
     )  # fmt: skip
 
 
@@ -322,6 +327,9 @@ def _as_dict(row: sqlite3.Row, effects: list[dict], sources: list[dict]) -> dict
         "level": row["level"],
         "kind": row["kind"],
         "title": row["title"],
+        # NULL = no Spanish title yet; `titles.es` then falls back to the official title
+        "title_es": row["title_es"],
+        "titles": {"en": row["title"], "es": row["title_es"] or row["title"]},
         "citation": row["citation"],
         "dates": {
             k: row[k]

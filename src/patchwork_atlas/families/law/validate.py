@@ -26,6 +26,7 @@ from patchwork_atlas.families.law.schema import (
     MAX_QUOTE_WORDS,
     VERIFICATIONS,
 )
+from patchwork_atlas.families.law.titles import spanish_title_problems
 
 FEDERAL_FILES = ("federal.yaml", "models.yaml")
 GROUP_DIRS = ("states", "local")
@@ -366,6 +367,7 @@ def _check_entry(entry: Entry, today: dt.date) -> Iterator[str]:
     yield from _check_level(data)
     if data["summary"]["en"].strip() == data["summary"]["es"].strip():
         yield "summary.es is a copy of summary.en"
+    yield from spanish_title_problems("title_es", data["title"], data.get("title_es"))
 
 
 def _check_level(data: dict[str, Any]) -> Iterator[str]:
