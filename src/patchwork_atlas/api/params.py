@@ -57,6 +57,7 @@ PARAMS: dict[str, Param] = {
     "list": Param("list", r"participating|pending", "participating or pending", ("participating", "pending")),
     "year": Param("year", r"20\d{2}", "a fiscal year such as 2026"),
     "language": Param("language", r"en|es", "en or es", ("en", "es")),
+    "facility": Param("facility", r"fac-[a-z0-9-]{1,60}", "a facility id such as fac-stwrtga"),
 }  # fmt: skip
 
 

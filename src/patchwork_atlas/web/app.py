@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 from patchwork_atlas.api.v1 import API
 from patchwork_atlas.kernel import config
 from patchwork_atlas.read.database import LRU, Database
+from patchwork_atlas.web.deaths import DeathPages
 from patchwork_atlas.web.downloads import Downloads
 from patchwork_atlas.web.feeds import Feeds
 from patchwork_atlas.web.front import Front
@@ -53,6 +54,8 @@ def create_app(db_path: str | os.PathLike | None = None, data_dir: str | os.Path
         Route("/downloads/counties.geojson", downloads.geojson, methods=GET),
         Route("/downloads/{name}.{fmt}", downloads.table, methods=GET),
         Route("/healthz", lambda r: PlainTextResponse("ok"), methods=GET),
+        Route("/facility/{facility_id}", DeathPages(db, site.not_found).facility, methods=GET),
+        Route("/deaths", DeathPages(db, site.not_found).deaths, methods=GET),
         *api.routes(),
         Mount("/static", StaticFiles(directory=static), name="static"),
     ]

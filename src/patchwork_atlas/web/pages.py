@@ -10,6 +10,7 @@ from urllib.parse import quote, urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from patchwork_atlas.families.deaths.family import deaths_section
 from patchwork_atlas.kernel import i18n
 from patchwork_atlas.read import places
 from patchwork_atlas.read import queries as q
@@ -130,13 +131,14 @@ class Site:
             designations = q.designations_for_state(conn, st["fips"])
             cases = q.list_cases(conn, state=st["fips"])
             recent, _ = q.events(conn, state=st["usps"], limit=15)
+            deaths = deaths_section(conn, state=st["usps"])
         labels = {m: i18n.term("model", m) for m in q.MODELS}
         chart = charts.series_svg(series, labels=labels, title=i18n.gettext(
             "Active 287(g) agreements by model over time, %(state)s") % {"state": st["name"]})
         return page(request, "state.html", st=st, summary=summary, series=series,
                     chart=safe_svg(chart), agreements=agreements, pending=pending,
                     map_svg=safe_svg(svg), law=law, designations=designations, cases=cases,
-                    events=recent)
+                    events=recent, deaths_section=deaths)
 
     def county(self, request: Request) -> Response:
         fips = request.path_params["fips"]
