@@ -215,3 +215,21 @@ def test_no_narrative_and_names_only_from_the_documents(db):
         "place_of_death_state", "custody_event_date", "custody_event_text", "row_number",
         "country_of_birth", "facility_type",
     }
+
+
+def test_links_are_rebuilt_when_only_detention_is_re_derived(ingested_db, tmp_path):
+    """deaths.derive reads detention's facilities: it runs after detention, and again whenever
+    detention is re-derived even if no deaths file changed."""
+    from patchwork_atlas.families import open_database
+    from patchwork_atlas.ingest import ingest_files
+    from patchwork_atlas.kernel.archive import Archive
+
+    conn = open_database(copy_database(ingested_db, tmp_path / "copy.sqlite"))
+    before = conn.execute("SELECT count(*) FROM death_links WHERE facility_id IS NOT NULL").fetchone()[0]
+    with conn:
+        conn.execute("DELETE FROM death_links")
+        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('dirty:detention', '1')")
+    ingest_files(conn, Archive(tmp_path / "data"), [])
+    after = conn.execute("SELECT count(*) FROM death_links WHERE facility_id IS NOT NULL").fetchone()[0]
+    conn.close()
+    assert after == before > 150

@@ -40,6 +40,7 @@ MAX_BYTES = 30_000_000
 
 class DeathsFamily(SourceFamily):
     name = "deaths"
+    derives_from = ("detention",)
 
     def recognize(self, raw: RawFile) -> tuple[str, Any] | None:
         """A Detainee Death Report or the FOIA list, judged from the first page's text."""
