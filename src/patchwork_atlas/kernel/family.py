@@ -40,6 +40,7 @@ class Table:
 
 class Family(Protocol):
     name: str
+    derives_from: tuple[str, ...]  # families whose derived tables `derive` reads
 
     def migrations(self) -> Traversable | None:
         """The folder of this family's numbered *.sql migrations (names unique project-wide)."""
