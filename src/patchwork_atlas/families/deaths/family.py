@@ -294,7 +294,9 @@ LEFT JOIN death_links l USING (death_id) LEFT JOIN facilities f ON f.facility_id
 
 
 def _row(r: sqlite3.Row) -> dict[str, Any]:
-    reasons = [*json.loads(r["review_reasons"]), *([r["link_review"]] if r["link_review"] else [])]
+    reasons = json.loads(r["review_reasons"])
+    if r["link_review"] and (r["facility_printed"] or not reasons):  # else the reader's says it
+        reasons.append(r["link_review"])
     return {
         **{c: r[c] for c in ("death_id", "name", "date_of_death", "fiscal_year", "age", "sex",
                              "gender", "citizenship", "country_of_birth", "facility_printed",
