@@ -30,6 +30,7 @@ def create_app(db_path: str | os.PathLike | None = None, data_dir: str | os.Path
     db = Database(config.db_path(db_path))
     site, api, feeds = Site(db), API(db), Feeds(db)
     downloads = Downloads(db, Path(config.data_dir(data_dir)))
+    deaths = DeathPages(db, site.not_found)
     static = str(resources.files("patchwork_atlas.web") / "static")
     routes = [
         Route("/", site.home, methods=GET),
@@ -54,8 +55,8 @@ def create_app(db_path: str | os.PathLike | None = None, data_dir: str | os.Path
         Route("/downloads/counties.geojson", downloads.geojson, methods=GET),
         Route("/downloads/{name}.{fmt}", downloads.table, methods=GET),
         Route("/healthz", lambda r: PlainTextResponse("ok"), methods=GET),
-        Route("/facility/{facility_id}", DeathPages(db, site.not_found).facility, methods=GET),
-        Route("/deaths", DeathPages(db, site.not_found).deaths, methods=GET),
+        Route("/facility/{facility_id}", deaths.facility, methods=GET),
+        Route("/deaths", deaths.deaths, methods=GET),
         *api.routes(),
         Mount("/static", StaticFiles(directory=static), name="static"),
     ]

@@ -20,7 +20,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import re
 import sqlite3
 from datetime import date, timedelta
 from functools import cache
@@ -371,10 +370,6 @@ def deaths_section(conn: sqlite3.Connection, *, counties: list[str] | None = Non
     return {"deaths": rows, "coverage": coverage(conn)}
 
 
-def facility_deaths(conn: sqlite3.Connection, facility_id: str) -> list[dict[str, Any]]:
-    return list_deaths(conn, facility=facility_id)
-
-
 def stats(conn: sqlite3.Connection) -> dict[str, Any]:
     """Deaths held per source and how many are linked to a facility with a county."""
     by_kind = {r[0]: r[1] for r in conn.execute("SELECT kind, count(*) FROM deaths GROUP BY kind")}
@@ -393,10 +388,3 @@ def stats(conn: sqlite3.Connection) -> dict[str, Any]:
 def review_queue(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """Deaths whose link or values a person should check, with the reason."""
     return [r for r in list_deaths(conn) if r["review_reason"] or not r["county_fips"]]
-
-
-_NAME_RE = re.compile(r"^fac-[a-z0-9-]{1,60}$")
-
-
-def valid_facility_id(text: str) -> bool:
-    return bool(_NAME_RE.match(text))
