@@ -35,10 +35,11 @@ def _ingest(tmp: Path, *folders: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def ingested_db(tmp_path_factory, shared_data) -> Path:
-    """Every real publication in ../shared ingested once: 287(g), detention and EOIR."""
+    """Every real publication in ../shared ingested once: 287(g), detention, EOIR and deaths."""
     tmp = tmp_path_factory.mktemp("full")
     os.environ.setdefault("PATCHWORK_DATA_DIR", str(tmp / "data"))
-    return _ingest(tmp, shared_data / "ice-287g", shared_data / "ice-detention", shared_data / "eoir")
+    return _ingest(tmp, shared_data / "ice-287g", shared_data / "ice-detention", shared_data / "eoir",
+                   shared_data / "ice-deaths")
 
 
 @pytest.fixture(scope="module")

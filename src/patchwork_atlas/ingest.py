@@ -71,6 +71,10 @@ def ingest_files(
         r[0].split(":", 1)[1]
         for r in conn.execute("SELECT key FROM meta WHERE key LIKE 'dirty:%' ORDER BY key")
     ]
+    # A family whose derivation reads another's derived tables (deaths links to detention's
+    # facilities) is derived after it, and again whenever that family was re-derived.
+    later = [f.name for f in fams if set(getattr(f, "derives_from", ())) & set(dirty)]
+    dirty = [name for name in dirty if name not in later] + later
     changed = bool(report.count("ingested"))
     for name in dirty:
         family = by_name.get(name)

@@ -115,6 +115,11 @@ def document() -> dict[str, Any]:
             "/api/v1/cases": _op(
                 "Court cases over how far local cooperation goes, with their status and its date",
                 [P("state"), P("status"), P("limit"), P("offset")], "Case", listing=True),
+            "/api/v1/deaths": _op(
+                "Deaths in ICE custody held (ICE's death reports and FOIA list), linked to facilities;"
+                " reports held, not a complete count", [P("state"), P("facility"), P("year"),
+                                                         P("limit"), P("offset")], "Death",
+                listing=True),
             "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {
                 "200": {"description": "OpenAPI document",
                         "content": {"application/vnd.oai.openapi+json": {"schema": {"type": "object"}}}}}}},
@@ -158,6 +163,10 @@ def document() -> dict[str, Any]:
                 "Publication": _obj(publication_id=S, list=S, published_date=SN, date_rule=S,
                                     era=S, canonical_sha256=S, n_data_rows=IN,
                                     files={"type": "array", "items": {"type": "object"}}),
+                "Death": _obj(death_id=S, source_kind={"type": "string", "enum": ["ddr", "foia_list"]},
+                              name=SN, date_of_death=SN, fiscal_year=IN, age=IN, facility_printed=SN,
+                              facility_id=SN, county_fips=SN, state_usps=SN, place_of_death=SN,
+                              review_reason=SN, published_url=SN, sha256=S, archived_copy=S),
                 "Jurisdiction": _obj(data={"type": "object"}),
                 "Vocabulary": _obj(data={"type": "object", "additionalProperties": {"type": "object"}}),
                 "Lookup": _obj(data={"type": "object"}),

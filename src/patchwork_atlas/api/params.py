@@ -58,6 +58,7 @@ PARAMS: dict[str, Param] = {
     "year": Param("year", r"20\d{2}", "a fiscal year such as 2026"),
     "language": Param("language", r"en|es", "en or es", ("en", "es")),
     "speaks": Param("speaks", r"[a-z]{2,3}", "a language code such as es: entries naming it first"),
+    "facility": Param("facility", r"fac-[a-z0-9-]{1,60}", "a facility id such as fac-stwrtga"),
 }  # fmt: skip
 
 

@@ -98,6 +98,7 @@ class API:
             ("/api/v1/facilities", self.facilities), ("/api/v1/facilities/{facility_id}", self.facility),
             ("/api/v1/legal-help", self.legal_help),
             ("/api/v1/cases", self.cases),
+            ("/api/v1/deaths", self.deaths),
         ]  # fmt: skip
         return [Route(path, _guard(fn), methods=["GET", "HEAD"]) for path, fn in r]
 
@@ -287,6 +288,20 @@ class API:
         with self.db.snapshot() as conn:
             rows, total = q.publications(conn, list_name=p.get("list"), limit=limit, offset=offset)
         return listing(request, rows, total, limit, offset)
+
+    def deaths(self, request: Request) -> Response:
+        """Deaths in ICE custody held (ICE's death reports and its FOIA list), newest first, in
+        the columns of the `deaths` download; `coverage` says what is and is not held."""
+        p = params(request, ("state", "facility", "year", "limit", "offset"))
+        limit, offset = page_args(p)
+        from patchwork_atlas.families.deaths.family import DEATH_COLUMNS, coverage, list_deaths
+
+        with self.db.snapshot() as conn:
+            rows = list_deaths(conn, state=p.get("state"), facility=p.get("facility"),
+                               year=int(p["year"]) if "year" in p else None)
+            held = coverage(conn)
+        page = [{c: r[c] for c in DEATH_COLUMNS} for r in rows[offset:offset + limit]]
+        return listing(request, page, len(rows), limit, offset, {"coverage": held})
 
 
 def _error(status: int, message: str) -> JSON:

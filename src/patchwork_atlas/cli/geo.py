@@ -210,7 +210,9 @@ def _legal_help_lines(help_: dict | None) -> list[str]:
 @click.option("--all", "show_all", is_flag=True, help="Every resolved agency, not only the review queue.")
 @click.option("--registry", "registry", is_flag=True,
               help="The 287(g) registry's queue instead: flagged cells, agreements to check, suspect lists.")
-def review(db: str | None, fmt: str, show_all: bool, registry: bool) -> None:
+@click.option("--deaths", "deaths", is_flag=True,
+              help="Deaths whose facility link or values a person should check, with the reason.")
+def review(db: str | None, fmt: str, show_all: bool, registry: bool, deaths: bool = False) -> None:
     """The review queue: agencies whose jurisdiction a person should check (or, with
     --registry, what ICE's sheets printed that no rule or correction table explains)."""
     conn = open_db(db)
@@ -218,6 +220,11 @@ def review(db: str | None, fmt: str, show_all: bool, registry: bool) -> None:
         from patchwork_atlas.families.ice287g.review import registry_queue
 
         emit(registry_queue(conn), fmt, ["kind", "subject", "detail", "count", "example"])
+        return
+    if deaths:
+        from patchwork_atlas.families.deaths.family import DEATH_COLUMNS, review_queue
+
+        emit(review_queue(conn), fmt, list(DEATH_COLUMNS))
         return
     where = "" if show_all else "WHERE j.review_reason IS NOT NULL"
     rows = conn.execute(

@@ -28,6 +28,7 @@ FILTERS: dict[str, tuple[str, str, str]] = {
     "model": ("model", "eq", r"[A-Za-z]{3}"),
     "kind": ("kind", "eq", r"[a-z_]{3,40}"),
     "year": ("fiscal_year", "eq", r"\d{4}"),
+    "facility": ("facility_id", "eq", r"fac-[a-z0-9-]{1,60}"),
     "since": ("event_date", "ge", r"\d{4}-\d{2}-\d{2}"),
     "until": ("event_date", "le", r"\d{4}-\d{2}-\d{2}"),
 }

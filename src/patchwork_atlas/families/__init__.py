@@ -12,7 +12,7 @@ import sqlite3
 from importlib.abc import Traversable
 from pathlib import Path
 
-from patchwork_atlas.families import detention, eoir, ice287g, law
+from patchwork_atlas.families import deaths, detention, eoir, ice287g, law
 from patchwork_atlas.kernel import store
 from patchwork_atlas.kernel.family import Family
 
@@ -21,6 +21,7 @@ FAMILIES: tuple[Family, ...] = (
     detention.FAMILY,
     eoir.FAMILY,
     law.FAMILY,
+    deaths.FAMILY,
 )
 
 

@@ -40,6 +40,7 @@ class Table:
 
 class Family(Protocol):
     name: str
+    derives_from: tuple[str, ...]  # families whose derived tables `derive` reads
 
     def migrations(self) -> Traversable | None:
         """The folder of this family's numbered *.sql migrations (names unique project-wide)."""
@@ -75,6 +76,9 @@ class SourceFamily:
     """Defaults for the optional parts of `Family`; subclasses set `name` and override."""
 
     name = ""
+    # Families whose derived tables this family's `derive` reads: it is derived after them,
+    # and again whenever they are.
+    derives_from: tuple[str, ...] = ()
 
     def migrations(self) -> Traversable | None:
         folder = resources.files(type(self).__module__.rsplit(".", 1)[0]) / "migrations"

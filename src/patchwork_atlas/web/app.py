@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 from patchwork_atlas.api.v1 import API
 from patchwork_atlas.kernel import config
 from patchwork_atlas.read.database import LRU, Database
+from patchwork_atlas.web.deaths import DeathPages
 from patchwork_atlas.web.downloads import Downloads
 from patchwork_atlas.web.feeds import Feeds
 from patchwork_atlas.web.front import Front
@@ -30,6 +31,7 @@ def create_app(db_path: str | os.PathLike | None = None, data_dir: str | os.Path
     db = Database(config.db_path(db_path))
     site, api, feeds = Site(db), API(db), Feeds(db)
     downloads = Downloads(db, Path(config.data_dir(data_dir)))
+    deaths = DeathPages(db, site.not_found)
     static = str(resources.files("patchwork_atlas.web") / "static")
     routes = [
         Route("/", site.home, methods=GET),
@@ -55,6 +57,8 @@ def create_app(db_path: str | os.PathLike | None = None, data_dir: str | os.Path
         Route("/downloads/{name}.{fmt}", downloads.table, methods=GET),
         Route("/healthz", lambda r: PlainTextResponse("ok"), methods=GET),
         Route("/legal-help", LegalHelpPage(db).page, methods=GET),
+        Route("/facility/{facility_id}", deaths.facility, methods=GET),
+        Route("/deaths", deaths.deaths, methods=GET),
         *api.routes(),
         Mount("/static", StaticFiles(directory=static), name="static"),
     ]

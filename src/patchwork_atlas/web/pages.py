@@ -10,6 +10,7 @@ from urllib.parse import quote, urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from patchwork_atlas.families.deaths.family import deaths_section
 from patchwork_atlas.kernel import i18n
 from patchwork_atlas.kernel.geo.reference import is_territory
 from patchwork_atlas.read import places
@@ -133,6 +134,7 @@ class Site:
             cases = q.list_cases(conn, state=st["fips"])
             recent, _ = q.events(conn, state=st["usps"], limit=15)
             coverage = q.coverage(conn)
+            deaths = deaths_section(conn, state=st["usps"])
         labels = {m: i18n.term("model", m) for m in q.MODELS}
         chart = charts.series_svg(series, labels=labels, title=i18n.gettext(
             "Active 287(g) agreements by model over time, %(state)s") % {"state": st["name"]})
@@ -148,7 +150,7 @@ class Site:
                     chart=safe_svg(chart), agreements=table["rows"], table=table, pending=pending,
                     map_svg=safe_svg(svg), legend_items=_legend(in_state), county_rows=county_rows,
                     law=law, designations=designations, cases=cases, events=recent,
-                    coverage=coverage)
+                    coverage=coverage, deaths_section=deaths)
 
     def county(self, request: Request) -> Response:
         fips = request.path_params["fips"]
