@@ -94,3 +94,35 @@ def test_long_state_table_sorts_filters_and_pages_without_javascript(client, db)
     assert len(dates) == len(names)
     last = client.get(f"/state/TX?tpage={-(-total // 50)}").text
     assert 'rel="next"' not in last.split('id="h-agreements"', 1)[1]
+
+
+def _n_active(html: str) -> int:
+    return int(re.search(r'<dd id="n-active">([\d,]+)</dd>', html).group(1).replace(",", ""))
+
+
+def test_home_as_of_a_date_shows_the_list_in_force_then(client):
+    html = client.get("/?as_of=2025-05-29").text
+    assert _n_active(html) == 635
+    assert "the one in force that day" in html
+    before = client.get("/?as_of=2019-06-01").text
+    assert "No list is held before" in before
+    assert "not a date" in client.get("/?as_of=2025-13-45").text
+
+
+def test_growth_chart_ends_at_the_home_figure_and_starts_at_the_first_list(client, db):
+    for path in ("/", "/?as_of=2025-05-29"):
+        html = client.get(path).text
+        table = html.split('id="h-growth"', 1)[1].split("</table>", 1)[0]
+        totals = re.findall(r'<td class="num"[^>]*>([\d,]+)</td></tr>', table)
+        assert totals and int(totals[-1].replace(",", "")) == _n_active(html), path
+    first = db.execute("SELECT min(published_date) FROM publications WHERE list='participating'").fetchone()[0]
+    html = client.get("/").text
+    assert "First list we hold: " + first in html
+    assert '<svg class="chart chart-wide"' in html and '<svg class="chart chart-narrow"' in html
+
+
+def test_state_page_as_of(client):
+    now = client.get("/state/TX").text
+    then = client.get("/state/TX?as_of=2025-05-29").text
+    assert _n_active(then) < _n_active(now)
+    assert "the one in force that day" in then

@@ -52,8 +52,9 @@ def test_no_page_or_feed_calls_a_first_list_agreement_new(client, db):
 
     event = {"kind": "agreement_listed", "detail": {"on_first_list": True}, "event_date": FIRST_LIST,
              "agency_name": "X Sheriff's Office", "model": "JEM"}
-    assert event_title(event).startswith(f"On the first list we hold ({FIRST_LIST})")
-    assert "New agreement" not in event_title(event)
+    title = event_title(event)  # feed titles lead with who, then what changed
+    assert title.startswith("X Sheriff's Office") and f"On the first list we hold ({FIRST_LIST})" in title
+    assert "New agreement" not in title
 
 
 def test_coverage_and_gaps(db, client):

@@ -100,7 +100,7 @@ def test_state_page(client, db):
     assert r.status_code == 200
     active = one(db, "SELECT COUNT(*) FROM agreements WHERE status='active' AND state_usps='TX'")[0]
     assert f'<dd id="n-active">{active:,}</dd>' in r.text
-    assert '<svg class="chart"' in r.text and "<details>" in r.text  # chart + its table
+    assert '<svg class="chart chart-wide"' in r.text and "<details>" in r.text  # chart + its table
     assert '<svg class="map"' in r.text
     assert client.get("/state/tx").headers["location"] == "/state/TX"
     assert client.get("/state/ZZ").status_code == 404

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import sqlite3
 import threading
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -62,16 +64,18 @@ class Site:
                                          f"{request.state.prefix}/county/{fips}"))
         return year, markers
 
-    def map_svg(self, request: Request, conn, state_fips: str | None = None, jails: bool = False) -> str:
+    def map_svg(self, request: Request, conn, state_fips: str | None = None, jails: bool = False,
+                as_of: dict[str, Any] | None = None) -> str:
         """The county map, cached per database state, language, scope and layer."""
         path = mapsvg.topojson_path()
         if path is None:
             return ""
-        key = (self.db.state(), request.state.lang, request.state.prefix, state_fips, jails)
+        key = (self.db.state(), request.state.lang, request.state.prefix, state_fips, jails,
+               as_of["publication_id"] if as_of else None)
         with self._lock:
             if key in self._svg:
                 return self._svg[key]
-        status = q.county_status(conn)
+        status = q.county_status(conn, as_of=as_of)
         geometry = (mapsvg.load_geometry(str(path)) if state_fips is None
                     else mapsvg.load_geometry(str(path), 0.15, 1))
         outlined = [fips for fips in status["statewide"]]
@@ -97,11 +101,15 @@ class Site:
         # The jails layer is a plain link (?layer=jails), so it works with JavaScript off.
         jails = request.query_params.get("layer") == "jails"
         with self.db.snapshot() as conn:
-            summary = q.summary(conn)
-            table = q.states_table(conn)
-            status = q.county_status(conn)
-            svg = self.map_svg(request, conn, jails=jails)
+            when = _as_of(request, conn)
+            as_of = when["list"]
+            summary = q.summary(conn, as_of=as_of)
+            table = q.states_table(conn, as_of=as_of)
+            status = q.county_status(conn, as_of=as_of)
+            svg = self.map_svg(request, conn, jails=jails, as_of=as_of)
             jail_year = self._jail_markers(request, conn)[0] if jails else None
+            growth = q.series(conn, monthly=True, until=as_of["published_date"] if as_of else None)
+            first_list = next((c["first"] for c in q.coverage(conn) if c["list"] == "participating"), None)
         names = {s["usps"]: s for s in places.states()}
         by_fips = {s["fips"]: s for s in names.values()}
         table = _every_state(table, names)
@@ -110,7 +118,13 @@ class Site:
               "agencies": len(v["agencies"])} for f, v in status["statewide"].items()),
             key=lambda r: r["state"]["name"],
         )
+        chart = charts.series_svg(
+            growth, labels={m: i18n.term("model", m) for m in q.MODELS},
+            title=i18n.gettext("Active 287(g) agreements by model, month by month"),
+            start_label=i18n.gettext("First list we hold: %(date)s") % {"date": first_list} if first_list else None)
         return page(request, "home.html", summary=summary, states=table, statewide=statewide,
+                    when=when, chart=safe_svg(chart), growth=charts.distinct_rows(growth),
+                    first_list=first_list,
                     map_svg=safe_svg(svg), n_counties=len(status["counties"]),
                     legend_items=_legend(status), jails=jails, jail_year=jail_year,
                     jail_sizes=[(n, jail_radius(n)) for n in JAIL_LEGEND])
@@ -123,12 +137,18 @@ class Site:
         if code != st["usps"]:
             return RedirectResponse(f"{request.state.prefix}/state/{st['usps']}", status_code=301)
         with self.db.snapshot() as conn:
-            summary = q.summary(conn, st["usps"])
-            series = q.state_series(conn, st["usps"])
-            agreements, _ = q.agreements(conn, state=st["usps"], status="active", limit=5000)
+            when = _as_of(request, conn)
+            as_of = when["list"]
+            summary = q.summary(conn, st["usps"], as_of=as_of)
+            series = q.series(conn, state_usps=st["usps"], until=as_of["published_date"] if as_of else None)
+            if as_of:
+                agreements, _ = q.agreements(conn, state=st["usps"], limit=5000,
+                                             as_of_publication_id=as_of["publication_id"])
+            else:
+                agreements, _ = q.agreements(conn, state=st["usps"], status="active", limit=5000)
             pending, _ = q.applications(conn, state=st["usps"], status="pending", limit=2000)
-            svg = self.map_svg(request, conn, st["fips"])
-            status = q.county_status(conn)
+            svg = self.map_svg(request, conn, st["fips"], as_of=as_of)
+            status = q.county_status(conn, as_of=as_of)
             law = q.state_law(conn, st["fips"])
             designations = q.designations_for_state(conn, st["fips"])
             cases = q.list_cases(conn, state=st["fips"])
@@ -136,8 +156,10 @@ class Site:
             coverage = q.coverage(conn)
             deaths = deaths_section(conn, state=st["usps"])
         labels = {m: i18n.term("model", m) for m in q.MODELS}
+        first_list = next((c["first"] for c in coverage if c["list"] == "participating"), None)
         chart = charts.series_svg(series, labels=labels, title=i18n.gettext(
-            "Active 287(g) agreements by model over time, %(state)s") % {"state": st["name"]})
+            "Active 287(g) agreements by model over time, %(state)s") % {"state": st["name"]},
+            start_label=i18n.gettext("First list we hold: %(date)s") % {"date": first_list} if first_list else None)
         in_state = {"counties": {f: v for f, v in status["counties"].items() if f[:2] == st["fips"]},
                     "statewide": {}}
         county_rows = [
@@ -146,7 +168,8 @@ class Site:
             for c in places.counties(st["fips"]) if c["fips"] in in_state["counties"]
         ]
         table = _agreement_view(request, agreements)
-        return page(request, "state.html", st=st, summary=summary, series=series,
+        return page(request, "state.html", st=st, summary=summary, series=charts.distinct_rows(series),
+                    when=when,
                     chart=safe_svg(chart), agreements=table["rows"], table=table, pending=pending,
                     map_svg=safe_svg(svg), legend_items=_legend(in_state), county_rows=county_rows,
                     law=law, designations=designations, cases=cases, events=recent,
@@ -315,6 +338,29 @@ EVENT_KINDS = (
     "signing_date_corrected", "moa_posted", "application_listed", "application_withdrawn",
     "application_approved",
 )  # fmt: skip
+
+
+def _as_of(request: Request, conn: sqlite3.Connection) -> dict[str, Any]:
+    """?as_of=YYYY-MM-DD: the list in force that day (None: today's data). `note` says which list
+    answers, and that none is held before the first one."""
+    raw = (request.query_params.get("as_of") or "").strip()
+    out: dict[str, Any] = {"date": None, "list": None, "note": None, "invalid": False}
+    if not raw:
+        return out
+    try:
+        day = dt.date.fromisoformat(raw)
+    except ValueError:
+        out["invalid"] = True
+        return out
+    out["date"] = day.isoformat()
+    found = q.list_in_force(conn, day.isoformat())
+    if found is None:
+        first = next((c["first"] for c in q.coverage(conn) if c["list"] == "participating"), None)
+        out["note"] = i18n.gettext("No list is held before %(date)s; this is today's data.") % {
+            "date": first or "?"}
+        return out
+    out["list"] = found
+    return out
 
 
 TABLE_PAGE = 50

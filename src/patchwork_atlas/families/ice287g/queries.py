@@ -72,31 +72,62 @@ def freshness(conn: sqlite3.Connection) -> dict[str, Any]:
     }
 
 
-def summary(conn: sqlite3.Connection, state_usps: str | None = None) -> dict[str, Any]:
-    """Headline counts, nationally or for one state."""
+def list_in_force(conn: sqlite3.Connection, date: str) -> dict[str, Any] | None:
+    """The participating list in force on `date`: the last one ICE published on or before it
+    that is not suspect (a truncated list is never shown as the state of the program)."""
+    row = conn.execute(
+        "SELECT publication_id, published_date FROM publications WHERE list = 'participating'"
+        " AND suspect = 0 AND published_date IS NOT NULL AND published_date <= ?"
+        " ORDER BY sort_key DESC LIMIT 1", (date,),
+    ).fetchone()
+    return dict(row) if row else None
+
+
+def _active(as_of: dict[str, Any] | None) -> tuple[str, tuple]:
+    """SQL over `agreements` for 'active': today's status, or on the list in force then."""
+    if as_of is None:
+        return "status = 'active'", ()
+    return ("agreement_id IN (SELECT agreement_id FROM agreement_sightings WHERE publication_id = ?)",
+            (as_of["publication_id"],))
+
+
+def _pending(as_of: dict[str, Any] | None) -> tuple[str, tuple]:
+    """SQL over `applications` for 'pending': today's, or listed then and not yet ended."""
+    if as_of is None:
+        return "status = 'pending'", ()
+    day = as_of["published_date"]
+    return ("first_seen_date <= ? AND (ended_date IS NULL OR ended_date > ?)", (day, day))
+
+
+def summary(conn: sqlite3.Connection, state_usps: str | None = None,
+            as_of: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Headline counts, nationally or for one state; with `as_of` (from `list_in_force`), as
+    on that list."""
     where, params = ("AND state_usps = ?", (state_usps,)) if state_usps else ("", ())
+    active, a_params = _active(as_of)
+    pending_sql, p_params = _pending(as_of)
     by_model = {
         r[0]: r[1]
         for r in conn.execute(
-            f"SELECT model, COUNT(*) FROM agreements WHERE status = 'active' {where}"  # noqa: S608
+            f"SELECT model, COUNT(*) FROM agreements WHERE {active} {where}"  # noqa: S608
             " GROUP BY model ORDER BY model",
-            params,
+            (*a_params, *params),
         )
     }
     agencies = conn.execute(
-        f"SELECT COUNT(DISTINCT agency_id) FROM agreements WHERE status = 'active' {where}",  # noqa: S608
-        params,
+        f"SELECT COUNT(DISTINCT agency_id) FROM agreements WHERE {active} {where}",  # noqa: S608
+        (*a_params, *params),
     ).fetchone()[0]
     pending = conn.execute(
-        f"SELECT COUNT(*) FROM applications WHERE status = 'pending' {where}",  # noqa: S608
-        params,
+        f"SELECT COUNT(*) FROM applications WHERE {pending_sql} {where}",  # noqa: S608
+        (*p_params, *params),
     ).fetchone()[0]
     places = [r[0] for r in conn.execute(
-        f"SELECT DISTINCT state_usps FROM agreements WHERE status = 'active' {where}",  # noqa: S608
-        params,
+        f"SELECT DISTINCT state_usps FROM agreements WHERE {active} {where}",  # noqa: S608
+        (*a_params, *params),
     )]
     territories = sum(1 for usps in places if is_territory(usps))
-    return {
+    out = {
         "active_agreements": sum(by_model.values()),
         "active_by_model": by_model,
         "agencies_with_active_agreements": agencies,
@@ -105,19 +136,25 @@ def summary(conn: sqlite3.Connection, state_usps: str | None = None) -> dict[str
         "territories_with_active_agreements": territories,
         **freshness(conn),
     }
+    if as_of is not None:
+        out["participating_as_of"] = as_of["published_date"]
+    return out
 
 
-def states_table(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+def states_table(conn: sqlite3.Connection, as_of: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Per state: active agreements by model and pending applications (the map's table)."""
+    active, a_params = _active(as_of)
+    pending_sql, p_params = _pending(as_of)
     out: dict[str, dict[str, Any]] = {}
     for r in conn.execute(
-        "SELECT state_usps, model, COUNT(*) AS n FROM agreements WHERE status='active'"
-        " GROUP BY state_usps, model"
+        f"SELECT state_usps, model, COUNT(*) AS n FROM agreements WHERE {active}"  # noqa: S608
+        " GROUP BY state_usps, model", a_params,
     ):
         row = out.setdefault(r["state_usps"], {"state_usps": r["state_usps"], "by_model": {}, "pending": 0})
         row["by_model"][r["model"]] = r["n"]
     for r in conn.execute(
-        "SELECT state_usps, COUNT(*) AS n FROM applications WHERE status='pending' GROUP BY state_usps"
+        f"SELECT state_usps, COUNT(*) AS n FROM applications WHERE {pending_sql}"  # noqa: S608
+        " GROUP BY state_usps", p_params,
     ):
         row = out.setdefault(r["state_usps"], {"state_usps": r["state_usps"], "by_model": {}, "pending": 0})
         row["pending"] = r["n"]
@@ -492,10 +529,11 @@ def agencies_in_county(conn: sqlite3.Connection, county_fips: str) -> list[str]:
     return sorted(set(out))
 
 
-def county_status(conn: sqlite3.Connection) -> dict[str, Any]:
+def county_status(conn: sqlite3.Connection, as_of: dict[str, Any] | None = None) -> dict[str, Any]:
     """Active models per county, and statewide agreements per state (drawn apart on the map)."""
     active: dict[str, set[str]] = defaultdict(set)
-    for r in conn.execute("SELECT agency_id, model FROM agreements WHERE status='active'"):
+    where, params = _active(as_of)
+    for r in conn.execute(f"SELECT agency_id, model FROM agreements WHERE {where}", params):  # noqa: S608
         active[r[0]].add(r[1])
     counties: dict[str, dict[str, Any]] = {}
     statewide: dict[str, dict[str, Any]] = {}
@@ -517,17 +555,37 @@ def county_status(conn: sqlite3.Connection) -> dict[str, Any]:
 
 def state_series(conn: sqlite3.Connection, state_usps: str) -> list[dict[str, Any]]:
     """Active agreements by model in each participating list (the state page's chart)."""
-    series: dict[str, dict[str, Any]] = {}
+    return series(conn, state_usps=state_usps)
+
+
+def series(
+    conn: sqlite3.Connection, *, state_usps: str | None = None, monthly: bool = False,
+    until: str | None = None,
+) -> list[dict[str, Any]]:
+    """Agreements on each non-suspect participating list, by model, from the first list held
+    (nothing is drawn before data exists); with `monthly`, the last list of each month; with
+    `until`, lists dated on or before it. A list on which a state has none counts zero."""
+    pubs = conn.execute(
+        "SELECT publication_id, published_date FROM publications WHERE list = 'participating'"
+        " AND suspect = 0 AND published_date IS NOT NULL AND (? IS NULL OR published_date <= ?)"
+        " ORDER BY sort_key", (until, until),
+    ).fetchall()
+    if monthly:
+        last: dict[str, sqlite3.Row] = {}
+        for r in pubs:
+            last[r["published_date"][:7]] = r
+        pubs = list(last.values())
+    points = {r["publication_id"]: {"date": r["published_date"], "publication_id": r["publication_id"],
+                                    "by_model": {}} for r in pubs}
+    if not points:
+        return []
+    marks = ",".join("?" * len(points))
     for r in conn.execute(
-        "SELECT p.publication_id, p.published_date, a.model, COUNT(*) AS n"
-        " FROM agreement_sightings s JOIN agreements a USING (agreement_id)"
-        " JOIN publications p ON p.publication_id = s.publication_id"
-        " WHERE a.state_usps = ? AND p.published_date IS NOT NULL"
-        " GROUP BY p.publication_id, a.model ORDER BY p.sort_key",
-        (state_usps,),
+        "SELECT s.publication_id, a.model, COUNT(*) AS n FROM agreement_sightings s"  # noqa: S608
+        f" JOIN agreements a USING (agreement_id) WHERE s.publication_id IN ({marks})"
+        " AND (? IS NULL OR a.state_usps = ?) GROUP BY s.publication_id, a.model",
+        [*points, state_usps, state_usps],
     ):
-        point = series.setdefault(
-            r["publication_id"], {"date": r["published_date"], "publication_id": r["publication_id"], "by_model": {}}
-        )
-        point["by_model"][r["model"]] = r["n"]
-    return list(series.values())
+        if r["model"]:
+            points[r["publication_id"]]["by_model"][r["model"]] = r["n"]
+    return list(points.values())
