@@ -16,9 +16,10 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from patchwork_atlas.api.v1 import dumps
+from patchwork_atlas.read import dictionary, tables
 from patchwork_atlas.read import queries as q
-from patchwork_atlas.read import tables
 from patchwork_atlas.read.database import Database
+from patchwork_atlas.web.render import page
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 BIG = 1_000_000
@@ -29,10 +30,35 @@ class Downloads:
         self.db = db
         self.data_dir = Path(data_dir).resolve()
         self._snapshot: tuple[str, Path] | None = None
+        self._inventory: tuple[str, list[dict[str, Any]], dict[str, Any]] | None = None
         self._lock = threading.Lock()
+
+    def inventory(self) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """Every table's rows, size, coverage and described columns, and the as-of dates: once
+        per database state (the page and datapackage.json share it)."""
+        state = self.db.state()
+        cached = self._inventory
+        if cached is None or cached[0] != state:
+            with self.db.snapshot() as conn:
+                cached = (state, dictionary.inventory(conn), q.freshness(conn))
+            self._inventory = cached
+        return cached[1], cached[2]
+
+    def page(self, request: Request) -> Response:
+        """The downloads page: files with sizes, rows and coverage, and the data dictionary."""
+        inventory, fresh = self.inventory()
+        return page(request, "downloads.html", inventory=inventory, fresh=fresh,
+                    titles=dictionary.TABLE_TITLES, sources=dictionary.SOURCES)
+
+    def datapackage(self) -> Response:
+        inventory, fresh = self.inventory()
+        body = dictionary.datapackage(inventory, fresh.get("participating_as_of"))
+        return Response(dumps(body), media_type="application/json")
 
     def table(self, request: Request) -> Response:
         name, fmt = request.path_params["name"], request.path_params["fmt"]
+        if (name, fmt) == ("datapackage", "json"):
+            return self.datapackage()
         if name not in tables.TABLES or fmt not in ("csv", "json"):
             return Response("not found", status_code=404, media_type="text/plain")
         with self.db.snapshot() as conn:

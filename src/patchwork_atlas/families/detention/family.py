@@ -872,6 +872,10 @@ def facility_summary(conn: sqlite3.Connection, r: sqlite3.Row) -> dict[str, Any]
         "latest_adp": trend[-1]["adp"] if trend else None,
         "review_reason": r["review_reason"],
         "place_review": r["place_review"],
+        "state_fips": r["state_fips"],
+        "place_method": r["place_method"],
+        "county_listed": r["county_listed"],
+        "county_check": r["county_check"],
     }
 
 
@@ -939,10 +943,11 @@ FACILITY_COLUMNS = (
     "facility_id", "name", "address", "city", "state_usps", "zip", "county_fips", "type_code",
     "type_label", "local_agreement", "owner_listed", "operator_listed", "fiscal_year", "adp",
     "alos", "data_date", "source_file", "sha256", "sheet", "row", "place_review", "review_reason",
+    "state_fips", "place_method", "county_listed", "county_check",
 )  # fmt: skip
 FACILITY_YEAR_COLUMNS = (
     "facility_id", "name", "state_usps", "county_fips", "type_code", "fiscal_year", "adp", "alos",
-    "data_date", "source_file", "sha256", "sheet", "row",
+    "data_date", "source_file", "sha256", "sheet", "row", "state_fips",
 )  # fmt: skip
 
 

@@ -147,17 +147,18 @@ class Ice287gFamily(SourceFamily):
 
     def tables(self) -> dict[str, Table]:
         return {t.name: t for t in (
-            Table("agreements", queries.AGREEMENT_COLUMNS,
-                  lambda conn: queries.agreements(conn, limit=ALL)[0],
+            Table("agreements", (*queries.AGREEMENT_COLUMNS, *queries.PLACEMENT_COLUMNS),
+                  lambda conn: queries.placed(conn, queries.agreements(conn, limit=ALL)[0]),
                   "One row per agreement (agency + model + signing date) with its lifecycle."),
-            Table("agencies", (*queries.AGENCY_COLUMNS, "active_models"),
+            Table("agencies", (*queries.AGENCY_COLUMNS, "active_models",
+                               *(c for c in queries.PLACEMENT_COLUMNS if c not in queries.AGENCY_COLUMNS)),
                   lambda conn: queries.agencies(conn, limit=ALL)[0],
                   "One row per agency ever listed, with the models it is active in."),
-            Table("applications", queries.APPLICATION_COLUMNS,
-                  lambda conn: queries.applications(conn, limit=ALL)[0],
+            Table("applications", (*queries.APPLICATION_COLUMNS, *queries.PLACEMENT_COLUMNS),
+                  lambda conn: queries.placed(conn, queries.applications(conn, limit=ALL)[0]),
                   "One row per application on ICE's pending list, with its outcome."),
-            Table("events", queries.EVENT_COLUMNS,
-                  lambda conn: queries.events(conn, limit=ALL)[0],
+            Table("events", (*queries.EVENT_COLUMNS, *queries.PLACEMENT_COLUMNS),
+                  lambda conn: queries.placed(conn, queries.events(conn, limit=ALL)[0]),
                   "What changed, publication by publication."),
         )}  # fmt: skip
 
