@@ -19,6 +19,7 @@ from patchwork_atlas.web.downloads import Downloads
 from patchwork_atlas.web.feeds import Feeds
 from patchwork_atlas.web.front import Front
 from patchwork_atlas.web.pages import Site
+from patchwork_atlas.web.reports import Reports
 
 GET = ["GET", "HEAD"]
 
@@ -54,6 +55,7 @@ def create_app(db_path: str | os.PathLike | None = None, data_dir: str | os.Path
         Route("/downloads/{name}.{fmt}", downloads.table, methods=GET),
         Route("/healthz", lambda r: PlainTextResponse("ok"), methods=GET),
         *api.routes(),
+        *_report_routes(Reports(db, Path(config.data_dir(data_dir)))),
         Mount("/static", StaticFiles(directory=static), name="static"),
     ]
 
@@ -75,3 +77,14 @@ def create_app(db_path: str | os.PathLike | None = None, data_dir: str | os.Path
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: method_not_allowed,
                                                        500: server_error})
     return Front(app, db, LRU() if cache else LRU(max_items=0))
+
+
+def _report_routes(reports: Reports) -> list[Route]:
+    """The reports form, the one write route (it writes only the reports file) and the public
+    corrections page and feed."""
+    return [
+        Route("/report", reports.form, methods=GET),
+        Route("/report", reports.submit, methods=["POST"]),
+        Route("/corrections", reports.corrections, methods=GET),
+        Route("/feeds/corrections.atom", reports.feed, methods=GET),
+    ]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
-from patchwork_atlas.families.ice287g import lifecycle, queries
+from patchwork_atlas.families.ice287g import lifecycle, local_corrections, queries
 from patchwork_atlas.families.ice287g.geography import resolve_agencies
 from patchwork_atlas.families.ice287g.normalize import (
     agency_identity,
@@ -137,7 +137,9 @@ class Ice287gFamily(SourceFamily):
 
     def derive(self, conn: sqlite3.Connection) -> None:
         lifecycle.derive(conn)
+        local_corrections.apply_names(conn)
         resolve_agencies(conn)
+        local_corrections.apply_placements(conn)
 
     def stats(self, conn: sqlite3.Connection) -> dict[str, Any]:
         return registry_stats(conn)
@@ -172,6 +174,7 @@ class Ice287gFamily(SourceFamily):
             "date_rule": "SELECT date_rule FROM publications",
             "level": "SELECT level FROM agency_jurisdictions",
             "flag": "SELECT j.value FROM sheet_rows, json_each(sheet_rows.flags) j",
+            "correction": "SELECT tbl FROM local_corrections WHERE family = 'ice287g'",
         }
 
 
