@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 from patchwork_atlas.api.v1 import API
 from patchwork_atlas.kernel import config
 from patchwork_atlas.read.database import LRU, Database
+from patchwork_atlas.web.apipage import api_page
 from patchwork_atlas.web.downloads import Downloads
 from patchwork_atlas.web.feeds import Feeds
 from patchwork_atlas.web.front import Front
@@ -44,7 +45,7 @@ def create_app(db_path: str | os.PathLike | None = None, data_dir: str | os.Path
         Route("/glossary", site.static_page("glossary.html"), methods=GET),
         Route("/methodology", site.static_page("methodology.html"), methods=GET),
         Route("/downloads", downloads.page, methods=GET),
-        Route("/api", site.static_page("api.html"), methods=GET),
+        Route("/api", api_page, methods=GET),
         Route("/lang/{lang}", site.set_language, methods=GET),
         Route("/feeds/events.atom", feeds.national, methods=GET),
         Route("/feeds/state/{usps}.atom", feeds.state, methods=GET),
@@ -76,6 +77,7 @@ def create_app(db_path: str | os.PathLike | None = None, data_dir: str | os.Path
 
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: method_not_allowed,
                                                        500: server_error})
+    app.state.as_of = lambda: _as_of(db)  # the date pages without their own cite (render.citation)
     return Front(app, db, LRU() if cache else LRU(max_items=0))
 
 
@@ -88,3 +90,11 @@ def _report_routes(reports: Reports) -> list[Route]:
         Route("/corrections", reports.corrections, methods=GET),
         Route("/feeds/corrections.atom", reports.feed, methods=GET),
     ]
+
+
+def _as_of(db: Database) -> str | None:
+    """The data's as-of date (ICE's newest participating list), for citation lines."""
+    from patchwork_atlas.read import queries as q
+
+    with db.snapshot() as conn:
+        return q.freshness(conn).get("participating_as_of")

@@ -103,6 +103,7 @@ class Downloads:
                 dest = sqlite3.connect(tmp)
                 try:
                     self.db.conn().backup(dest)
+                    scrub_local_paths(dest)
                     dest.execute("PRAGMA journal_mode=DELETE")
                 finally:
                     dest.close()
@@ -126,6 +127,15 @@ class Downloads:
         name = re.sub(r"[^A-Za-z0-9._-]", "_", found["file_name"] or f"{sha}.bin")[:120]
         return FileResponse(path, filename=name, media_type="application/octet-stream",
                             headers={"cache-control": "public, max-age=31536000, immutable"})
+
+
+def scrub_local_paths(conn: sqlite3.Connection) -> None:
+    """The copy must not show the server's file system: a local file's origin becomes its file
+    name (a URL stays), then VACUUM so no freed page still holds the old text."""
+    conn.execute("UPDATE OR REPLACE file_sightings SET origin = file_name WHERE origin NOT LIKE 'http://%'"
+                 " AND origin NOT LIKE 'https://%'")
+    conn.commit()
+    conn.execute("VACUUM")
 
 
 def county_geometries(path: str) -> list[tuple[str, str, dict[str, Any]]]:

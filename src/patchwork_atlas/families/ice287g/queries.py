@@ -406,7 +406,10 @@ def publications(
         for r in conn.execute(
             "SELECT pf.publication_id, pf.sha256, pf.name_date, f.bytes,"  # noqa: S608 - fixed fragments, bound values
             " (SELECT s.file_name FROM file_sightings s WHERE s.sha256 = pf.sha256 ORDER BY s.retrieved_utc LIMIT 1) AS file_name,"
-            " (SELECT s.origin FROM file_sightings s WHERE s.sha256 = pf.sha256 ORDER BY s.retrieved_utc LIMIT 1) AS origin"
+            # a local file's origin is a path on the server's disk: show its name instead
+            " (SELECT CASE WHEN s.origin LIKE 'http://%' OR s.origin LIKE 'https://%' THEN s.origin"
+            " ELSE s.file_name END FROM file_sightings s WHERE s.sha256 = pf.sha256"
+            " ORDER BY s.retrieved_utc LIMIT 1) AS origin"
             " FROM publication_files pf JOIN raw_files f USING (sha256)"
             f" WHERE pf.publication_id IN ({','.join('?' * len(chunk))}) ORDER BY pf.sha256",  # noqa: S608
             chunk,
