@@ -246,3 +246,32 @@ def test_an_accepted_placement_is_applied_by_ingest_without_a_new_file(private, 
     assert "urn:patchwork:correction:1" in client.get("/feeds/corrections.atom").text
     listed = runner.invoke(main, ["reports", "list", "--data-dir", str(data)])
     assert ",accepted," in listed.output
+
+
+def test_an_accepted_facility_county_is_applied_by_ingest(private, db):
+    from click.testing import CliRunner
+
+    from patchwork_atlas.cli import main
+    from patchwork_atlas.families import open_database
+    from patchwork_atlas.ingest import ingest_files
+    from patchwork_atlas.kernel.archive import Archive
+
+    path, data, client = private
+    facility, was = db.execute("SELECT facility_id, county_fips FROM facilities WHERE state_usps = 'TX'"
+                               " AND county_fips != '48157' ORDER BY facility_id LIMIT 1").fetchone()
+    token = _token(client, f"facility:{facility}")
+    assert client.post("/report", data={"fact": f"facility:{facility}", "token": token, "what": "county",
+                                        "source": "s"}).status_code == 200
+    ok = CliRunner().invoke(main, ["reports", "accept", "1", "--table", "facility_county", "--key", facility,
+                                   "--value", "48157", "--reason", "the address is in Fort Bend County",
+                                   "--source", "s", "--data-dir", str(data), "--db", str(path)])
+    assert ok.exit_code == 0, ok.output
+    conn = open_database(path)
+    ingest_files(conn, Archive(data), [])
+    assert tuple(conn.execute("SELECT county_fips, place_method FROM facilities WHERE facility_id = ?",
+                              (facility,)).fetchone()) == ("48157", "local_correction")
+    conn.close()
+    rows = {r["facility_id"]: r for r in _csv(client, "facilities")}
+    assert rows[facility]["county_fips"] == "48157" and rows[facility]["place_method"] == "local_correction"
+    page = client.get("/corrections").text
+    assert was in page and "Fort Bend" in page

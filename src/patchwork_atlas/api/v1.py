@@ -124,9 +124,10 @@ class API:
             ("/api/v1/legal-help", self.legal_help),
             ("/api/v1/cases", self.cases),
         ]  # fmt: skip
-        return [Route(path, _guard(fn, self._as_of), methods=["GET", "HEAD"]) for path, fn in r]
+        return [Route(path, _guard(fn, self.as_of), methods=["GET", "HEAD"]) for path, fn in r]
 
-    def _as_of(self) -> str | None:
+    def as_of(self) -> str | None:
+        """The data's as-of date (ICE's newest participating list), for citations."""
         with self.db.snapshot() as conn:
             return q.freshness(conn).get("participating_as_of")
 

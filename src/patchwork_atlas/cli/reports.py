@@ -45,6 +45,11 @@ def show(number: int, data_dir: str | None) -> None:
 
 def _before(conn: sqlite3.Connection, table: str, key: str) -> str:
     """The fact as the database has it now (shown as 'before' on the Corrections page)."""
+    if table == "facility_county":
+        row = conn.execute("SELECT county_fips FROM facilities WHERE facility_id = ?", (key,)).fetchone()
+        if row is None:
+            fail(f"no facility {key}")
+        return row[0] or ""
     if table == "agency_name":
         row = conn.execute("SELECT name FROM agencies WHERE agency_id = ?", (key,)).fetchone()
         if row is None:
@@ -61,7 +66,7 @@ def _before(conn: sqlite3.Connection, table: str, key: str) -> str:
 @click.argument("number", type=int)
 @click.option("--table", "table", required=True, type=click.Choice(list(corrections.KINDS)),
               help="What kind of fact the correction changes.")
-@click.option("--key", required=True, help="The fact's id (an agency id such as ag-1234abcd).")
+@click.option("--key", required=True, help="The fact's id (ag-... for agency_*, fac-... for facility_county).")
 @click.option("--value", required=True, help="The corrected fact. For agency_placement: "
               + corrections.KINDS["agency_placement"].value_help)
 @click.option("--reason", required=True, help="Why (published).")

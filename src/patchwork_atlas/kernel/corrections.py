@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +37,18 @@ KINDS = {
     "agency_placement": Kind(
         "ice287g", r"ag-[0-9a-f]{6,40}",
         "level=state|county|municipal|other;county_fips=NNNNN[,NNNNN...];place=NAME (place optional)"),
+    "facility_county": Kind("detention", r"fac-[a-z0-9-]{1,60}", "the facility's 5-digit county FIPS code"),
 }  # fmt: skip
+
+
+def latest(conn: sqlite3.Connection, table: str) -> list[sqlite3.Row]:
+    """(key, value, correction_id) of the newest accepted correction of each key of a table (a
+    later correction replaces an earlier one); read by the family when it derives."""
+    return conn.execute(
+        "SELECT key, value, correction_id FROM local_corrections WHERE tbl = ? AND correction_id IN"
+        " (SELECT max(correction_id) FROM local_corrections WHERE tbl = ? GROUP BY key)",
+        (table, table),
+    ).fetchall()
 
 
 def path(data_dir: str | os.PathLike | None = None) -> Path:
@@ -77,6 +89,11 @@ def check(table: str, key: str, value: str) -> None:
         raise ValueError(f"value must be {kind.value_help} (1 to 500 characters)")
     if table == "agency_placement":
         parse_placement(value)
+    if table == "facility_county":
+        from patchwork_atlas.kernel.geo import reference
+
+        if not re.fullmatch(r"\d{5}", value) or reference.county(value) is None:
+            raise ValueError(f"{value!r} is not a county FIPS code in the reference data")
 
 
 def append(table: str, key: str, value: str, *, before: str | None, reason: str, source: str,

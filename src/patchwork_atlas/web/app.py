@@ -77,7 +77,7 @@ def create_app(db_path: str | os.PathLike | None = None, data_dir: str | os.Path
 
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: method_not_allowed,
                                                        500: server_error})
-    app.state.as_of = lambda: _as_of(db)  # the date pages without their own cite (render.citation)
+    app.state.as_of = api.as_of  # the date cited by pages that show no freshness of their own
     return Front(app, db, LRU() if cache else LRU(max_items=0))
 
 
@@ -91,10 +91,3 @@ def _report_routes(reports: Reports) -> list[Route]:
         Route("/feeds/corrections.atom", reports.feed, methods=GET),
     ]
 
-
-def _as_of(db: Database) -> str | None:
-    """The data's as-of date (ICE's newest participating list), for citation lines."""
-    from patchwork_atlas.read import queries as q
-
-    with db.snapshot() as conn:
-        return q.freshness(conn).get("participating_as_of")

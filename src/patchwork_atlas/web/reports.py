@@ -45,7 +45,9 @@ class Reports:
             token = reports.token(conn, self._address(request), fact)
         finally:
             conn.close()
-        return page(request, "report.html", fact=fact, token=token, back=_back(request))
+        response = page(request, "report.html", fact=fact, token=token, back=_back(request))
+        response.headers["cache-control"] = "no-store"  # the token is this client's
+        return response
 
     async def submit(self, request: Request) -> Response:
         body = b""

@@ -30,6 +30,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from patchwork_atlas.families.detention import local_corrections
 from patchwork_atlas.families.detention import reader as parse
 from patchwork_atlas.kernel.archive import RawFile
 from patchwork_atlas.kernel.family import Rejected, SourceFamily, Table
@@ -193,6 +194,7 @@ class DetentionFamily(SourceFamily):
 
     def derive(self, conn: sqlite3.Connection) -> None:
         derive(conn)
+        local_corrections.apply_counties(conn)
 
     def stats(self, conn: sqlite3.Connection) -> dict[str, Any]:
         return {"detention": stats(conn)}
@@ -213,6 +215,7 @@ class DetentionFamily(SourceFamily):
             "facility_type": "SELECT type_code FROM facilities",
             "local_agreement": "SELECT local_agreement FROM facilities",
             "flag": "SELECT j.value FROM detention_rows, json_each(detention_rows.flags) j",
+            "correction": "SELECT tbl FROM local_corrections WHERE family = 'detention'",
         }
 
 

@@ -6,26 +6,17 @@ from __future__ import annotations
 
 import sqlite3
 
-from patchwork_atlas.kernel.corrections import parse_placement
+from patchwork_atlas.kernel.corrections import latest, parse_placement
 from patchwork_atlas.kernel.geo import reference
 
 
-def _rows(conn: sqlite3.Connection, table: str) -> list[sqlite3.Row]:
-    """The newest accepted correction of each key (a later correction replaces an earlier one)."""
-    return conn.execute(
-        "SELECT key, value, correction_id FROM local_corrections WHERE tbl = ? AND correction_id IN"
-        " (SELECT max(correction_id) FROM local_corrections WHERE tbl = ? GROUP BY key)",
-        (table, table),
-    ).fetchall()
-
-
 def apply_names(conn: sqlite3.Connection) -> None:
-    for key, value, _id in _rows(conn, "agency_name"):
+    for key, value, _id in latest(conn, "agency_name"):
         conn.execute("UPDATE agencies SET name = ? WHERE agency_id = ?", (value, key))
 
 
 def apply_placements(conn: sqlite3.Connection) -> None:
-    for key, value, correction_id in _rows(conn, "agency_placement"):
+    for key, value, correction_id in latest(conn, "agency_placement"):
         where = parse_placement(value)
         fips = [f for f in where["county_fips"].split(",") if f]
         state = conn.execute("SELECT state_fips FROM agencies WHERE agency_id = ?", (key,)).fetchone()

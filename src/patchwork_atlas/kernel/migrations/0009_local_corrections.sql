@@ -5,7 +5,7 @@ CREATE TABLE local_corrections (
   correction_id INTEGER PRIMARY KEY,   -- the row's number in accepted.csv
   accepted_utc  TEXT NOT NULL,
   family        TEXT NOT NULL,         -- the family re-derived when it changes
-  tbl           TEXT NOT NULL,         -- agency_name | agency_placement
+  tbl           TEXT NOT NULL,         -- agency_name | agency_placement | facility_county
   key           TEXT NOT NULL,         -- the fact's id (agency_id ...)
   value         TEXT NOT NULL,         -- the corrected fact
   before        TEXT,                  -- the fact as published before the correction
