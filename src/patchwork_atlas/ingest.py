@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from patchwork_atlas.families import FAMILIES, open_database
+from patchwork_atlas.kernel import corrections
 from patchwork_atlas.kernel.archive import Archive, RawFile
 from patchwork_atlas.kernel.family import Family, Rejected
 from patchwork_atlas.kernel.local import local_files
@@ -67,6 +68,7 @@ def ingest_files(
         report.outcomes.append(outcome)
         if progress:
             progress(outcome)
+    sync_local_corrections(conn, archive.data_dir)
     dirty = [
         r[0].split(":", 1)[1]
         for r in conn.execute("SELECT key FROM meta WHERE key LIKE 'dirty:%' ORDER BY key")
@@ -92,6 +94,29 @@ def ingest_files(
     conn.execute("PRAGMA wal_autocheckpoint=1000")
     conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
     return report
+
+
+def sync_local_corrections(conn: sqlite3.Connection, data_dir: Path) -> None:
+    """Copy the data directory's accepted corrections into `local_corrections` and mark dirty
+    every family whose corrections changed, so they apply even when no new file arrives."""
+    rows = corrections.read(data_dir)
+    with transaction(conn):
+        for family, digest in corrections.fingerprints(rows).items():
+            key = f"local_corrections:{family}"
+            old = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            if (old[0] if old else "") == digest:
+                continue
+            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, digest))
+            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')", (_dirty_key(family),))
+        conn.execute("DELETE FROM local_corrections")
+        conn.executemany(
+            "INSERT INTO local_corrections(correction_id, accepted_utc, family, tbl, key, value, before,"
+            " reason, source, report_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [(int(r["correction_id"]), r["accepted_utc"], corrections.KINDS[r["table"]].family,
+              r["table"], r["key"], r["value"], r["before"] or None, r["reason"], r["source"],
+              int(r["report_id"]) if r["report_id"] else None)
+             for r in rows if r.get("table") in corrections.KINDS],
+        )
 
 
 def mark_content_changed(conn: sqlite3.Connection) -> None:

@@ -7,10 +7,21 @@ from typing import Any
 
 from patchwork_atlas.api.params import EVENT_KINDS, MAX_LIMIT, PARAMS
 
+# One real example value per parameter (ids from the shipped data), shown on the API page.
+EXAMPLES = {
+    "state": "TX", "model": "JEM", "as_of": "2025-06-01", "limit": "100", "offset": "0",
+    "agency_id": "ag-99fdc1aa628c", "county": "48201", "status": "active", "q": "77002",
+    "active": "true", "kind": "agreement_listed", "since": "2025-01-01", "until": "2025-12-31",
+    "list": "participating", "year": "2026", "language": "es", "agreement_id": "agr-d448ace9d635",
+    "fips": "48201", "facility_id": "fac-anchoak", "speaks": "es", "facility": "fac-stwrtga",
+}  # fmt: skip
+
 
 def _param(name: str, where: str = "query", required: bool = False) -> dict[str, Any]:
     p = PARAMS[name]
     schema: dict[str, Any] = {"type": "string", "pattern": f"^(?:{p.pattern})$"}
+    if p.is_date:
+        schema["format"] = "date"
     if name == "limit":
         schema = {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 100}
     elif name == "offset":
@@ -18,12 +29,12 @@ def _param(name: str, where: str = "query", required: bool = False) -> dict[str,
     elif p.enum:
         schema = {"type": "string", "enum": list(p.enum)}
     return {"name": name, "in": where, "required": required, "description": p.description,
-            "schema": schema}
+            "schema": schema, "example": EXAMPLES[name]}
 
 
 def _path(name: str, description: str, pattern: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "description": description,
-            "schema": {"type": "string", "pattern": pattern}}
+            "schema": {"type": "string", "pattern": pattern}, "example": EXAMPLES[name]}
 
 
 def _op(summary: str, params: list[dict[str, Any]], schema: str, *, listing: bool = False,
@@ -50,6 +61,18 @@ def _obj(**props: Any) -> dict[str, Any]:
 S = {"type": "string"}
 SN = {"type": ["string", "null"]}
 IN = {"type": ["integer", "null"]}
+
+
+def example_url(path: str, operation: dict[str, Any]) -> str:
+    """A working request for one endpoint: path parameters and required ones filled in, plus
+    the first optional filter."""
+    query = []
+    for p in operation.get("parameters", []):
+        if p["in"] == "path":
+            path = path.replace("{" + p["name"] + "}", p["example"])
+        elif p["required"] or (not query and p["name"] not in ("limit", "offset")):
+            query.append(f"{p['name']}={p['example']}")
+    return path + ("?" + "&".join(query) if query else "")
 
 
 @lru_cache(maxsize=1)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from starlette.requests import Request
@@ -41,9 +43,44 @@ def dumps(data: Any) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode()
 
 
+# The citation of the answer being built (set per request by _guard; read by JSON.render).
+_CITATION: ContextVar[dict[str, Any] | None] = ContextVar("citation", default=None)
+
+
 class JSON(JSONResponse):
     def render(self, content: Any) -> bytes:
+        cite = _CITATION.get()
+        if cite is not None and isinstance(content, dict) and not {"error", "openapi"} & content.keys():
+            content = {**content, "citation": cite}
         return dumps(content)
+
+
+def citation(request: Request, as_of: str | None) -> dict[str, Any]:
+    """Title, the as-of date of the data, a URL that pins it (where the endpoint takes as_of),
+    and the sources: carried by every answer."""
+    path = request.url.path
+    op = next((o["get"] for p, o in document()["paths"].items()
+               if re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", p), path)), {})
+    pinned = request.query_params.get("as_of", "")
+    try:
+        as_of = dt.date.fromisoformat(pinned).isoformat()
+    except ValueError:
+        pass
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "as_of"]
+    if as_of and any(p["name"] == "as_of" for p in op.get("parameters", [])):
+        params.append(("as_of", as_of))
+    query = "&".join(f"{k}={v}" for k, v in params)
+    return {"title": f"Patchwork atlas API: {op.get('summary', path)}", "as_of": as_of,
+            "url": f"{request.url.scheme}://{request.url.netloc}{path}" + (f"?{query}" if query else ""),
+            "sources": [{"title": t, "url": u} for t, u in SOURCES]}
+
+
+SOURCES = (
+    ("ICE, 287(g) program", "https://www.ice.gov/identify-and-arrest/287g"),
+    ("ICE, detention statistics", "https://www.ice.gov/detain/detention-management"),
+    ("DOJ EOIR, recognized organizations", "https://www.justice.gov/eoir/recognized-organizations-and-accredited-representatives-roster-state-and-city"),
+    ("DOJ EOIR, pro bono legal service providers", "https://www.justice.gov/eoir/list-pro-bono-legal-service-providers"),
+)  # fmt: skip
 
 
 def listing(request: Request, rows: list[dict], total: int, limit: int, offset: int,
@@ -100,7 +137,12 @@ class API:
             ("/api/v1/cases", self.cases),
             ("/api/v1/deaths", self.deaths),
         ]  # fmt: skip
-        return [Route(path, _guard(fn), methods=["GET", "HEAD"]) for path, fn in r]
+        return [Route(path, _guard(fn, self.as_of), methods=["GET", "HEAD"]) for path, fn in r]
+
+    def as_of(self) -> str | None:
+        """The data's as-of date (ICE's newest participating list), for citations."""
+        with self.db.snapshot() as conn:
+            return q.freshness(conn).get("participating_as_of")
 
     def index(self, request: Request) -> Response:
         params(request, ())
@@ -309,10 +351,14 @@ def _error(status: int, message: str) -> JSON:
                 headers={"cache-control": "no-store"})
 
 
-def _guard(fn: Callable[[Request], Response]) -> Callable[[Request], Response]:
-    """Turn BadRequest/NotFound into JSON errors (and never leak a stack trace)."""
+def _guard(fn: Callable[[Request], Response],
+           as_of: Callable[[], str | None] | None = None) -> Callable[[Request], Response]:
+    """Turn BadRequest/NotFound into JSON errors (and never leak a stack trace); give every
+    answer its citation."""
 
     def endpoint(request: Request) -> Response:
+        if as_of is not None:
+            _CITATION.set(citation(request, as_of()))
         try:
             return fn(request)
         except BadRequest as exc:

@@ -39,8 +39,12 @@ class Database:
 
     @contextmanager
     def snapshot(self) -> Iterator[sqlite3.Connection]:
-        """One read transaction: every query inside sees the same committed state."""
+        """One read transaction: every query inside sees the same committed state. Nested use
+        (a page rendered inside one, whose citation reads the as-of date) joins the outer one."""
         conn = self.conn()
+        if conn.in_transaction:
+            yield conn
+            return
         conn.execute("BEGIN")
         try:
             yield conn

@@ -15,12 +15,14 @@ from starlette.staticfiles import StaticFiles
 from patchwork_atlas.api.v1 import API
 from patchwork_atlas.kernel import config
 from patchwork_atlas.read.database import LRU, Database
+from patchwork_atlas.web.apipage import api_page
 from patchwork_atlas.web.deaths import DeathPages
 from patchwork_atlas.web.downloads import Downloads
 from patchwork_atlas.web.feeds import Feeds
 from patchwork_atlas.web.front import Front
 from patchwork_atlas.web.legal_help import LegalHelpPage
 from patchwork_atlas.web.pages import Site
+from patchwork_atlas.web.reports import Reports
 
 GET = ["GET", "HEAD"]
 
@@ -45,8 +47,8 @@ def create_app(db_path: str | os.PathLike | None = None, data_dir: str | os.Path
         Route("/changes", site.changes, methods=GET),
         Route("/glossary", site.static_page("glossary.html"), methods=GET),
         Route("/methodology", site.static_page("methodology.html"), methods=GET),
-        Route("/downloads", site.static_page("downloads.html"), methods=GET),
-        Route("/api", site.static_page("api.html"), methods=GET),
+        Route("/downloads", downloads.page, methods=GET),
+        Route("/api", api_page, methods=GET),
         Route("/lang/{lang}", site.set_language, methods=GET),
         Route("/feeds/events.atom", feeds.national, methods=GET),
         Route("/feeds/state/{usps}.atom", feeds.state, methods=GET),
@@ -60,6 +62,7 @@ def create_app(db_path: str | os.PathLike | None = None, data_dir: str | os.Path
         Route("/facility/{facility_id}", deaths.facility, methods=GET),
         Route("/deaths", deaths.deaths, methods=GET),
         *api.routes(),
+        *_report_routes(Reports(db, Path(config.data_dir(data_dir)))),
         Mount("/static", StaticFiles(directory=static), name="static"),
     ]
 
@@ -80,4 +83,17 @@ def create_app(db_path: str | os.PathLike | None = None, data_dir: str | os.Path
 
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: method_not_allowed,
                                                        500: server_error})
+    app.state.as_of = api.as_of  # the date cited by pages that show no freshness of their own
     return Front(app, db, LRU() if cache else LRU(max_items=0))
+
+
+def _report_routes(reports: Reports) -> list[Route]:
+    """The reports form, the one write route (it writes only the reports file) and the public
+    corrections page and feed."""
+    return [
+        Route("/report", reports.form, methods=GET),
+        Route("/report", reports.submit, methods=["POST"]),
+        Route("/corrections", reports.corrections, methods=GET),
+        Route("/feeds/corrections.atom", reports.feed, methods=GET),
+    ]
+

@@ -16,9 +16,10 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from patchwork_atlas.api.v1 import dumps
+from patchwork_atlas.read import dictionary, tables
 from patchwork_atlas.read import queries as q
-from patchwork_atlas.read import tables
 from patchwork_atlas.read.database import Database
+from patchwork_atlas.web.render import page
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 BIG = 1_000_000
@@ -29,10 +30,36 @@ class Downloads:
         self.db = db
         self.data_dir = Path(data_dir).resolve()
         self._snapshot: tuple[str, Path] | None = None
+        self._inventory: tuple[str, list[dict[str, Any]], dict[str, Any], list[dict[str, Any]]] | None = None
         self._lock = threading.Lock()
+
+    def inventory(self) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """Every table's rows, size, coverage and described columns, and the as-of dates: once
+        per database state (the page and datapackage.json share it)."""
+        state = self.db.state()
+        cached = self._inventory
+        if cached is None or cached[0] != state:
+            with self.db.snapshot() as conn:
+                cached = (state, dictionary.inventory(conn), q.freshness(conn), q.coverage(conn))
+            self._inventory = cached
+        return cached[1], cached[2]
+
+    def page(self, request: Request) -> Response:
+        """The downloads page: files with sizes, rows and coverage, and the data dictionary."""
+        inventory, fresh = self.inventory()
+        return page(request, "downloads.html", inventory=inventory, fresh=fresh,
+                    coverage=self._inventory[3] if self._inventory else None,
+                    titles=dictionary.TABLE_TITLES, sources=dictionary.SOURCES)
+
+    def datapackage(self) -> Response:
+        inventory, fresh = self.inventory()
+        body = dictionary.datapackage(inventory, fresh.get("participating_as_of"))
+        return Response(dumps(body), media_type="application/json")
 
     def table(self, request: Request) -> Response:
         name, fmt = request.path_params["name"], request.path_params["fmt"]
+        if (name, fmt) == ("datapackage", "json"):
+            return self.datapackage()
         if name not in tables.TABLES or fmt not in ("csv", "json"):
             return Response("not found", status_code=404, media_type="text/plain")
         with self.db.snapshot() as conn:
@@ -77,6 +104,7 @@ class Downloads:
                 dest = sqlite3.connect(tmp)
                 try:
                     self.db.conn().backup(dest)
+                    scrub_local_paths(dest)
                     dest.execute("PRAGMA journal_mode=DELETE")
                 finally:
                     dest.close()
@@ -100,6 +128,15 @@ class Downloads:
         name = re.sub(r"[^A-Za-z0-9._-]", "_", found["file_name"] or f"{sha}.bin")[:120]
         return FileResponse(path, filename=name, media_type="application/octet-stream",
                             headers={"cache-control": "public, max-age=31536000, immutable"})
+
+
+def scrub_local_paths(conn: sqlite3.Connection) -> None:
+    """The copy must not show the server's file system: a local file's origin becomes its file
+    name (a URL stays), then VACUUM so no freed page still holds the old text."""
+    conn.execute("UPDATE OR REPLACE file_sightings SET origin = file_name WHERE origin NOT LIKE 'http://%'"
+                 " AND origin NOT LIKE 'https://%'")
+    conn.commit()
+    conn.execute("VACUUM")
 
 
 def county_geometries(path: str) -> list[tuple[str, str, dict[str, Any]]]:

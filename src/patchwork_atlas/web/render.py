@@ -15,6 +15,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from patchwork_atlas.api.v1 import SOURCES as CITED_SOURCES
 from patchwork_atlas.kernel import i18n
 
 
@@ -77,9 +78,31 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
 
     html = environment().get_template(template).render(
         lang=lang, url=url, switch=switch, path=path, request_query=query,
+        cite=citation(request, context.get("fresh")),
         other_languages=[code for code in i18n.LANGUAGES if code != lang], **context,
     )
     return HTMLResponse(html, status_code=status)
+
+
+
+
+def citation(request: Request, fresh: dict[str, Any] | None) -> dict[str, Any]:
+    """How to cite the page: the as-of date of the data shown (the pinned `as_of` when the URL
+    has a real one), a permanent URL that pins it, and the sources."""
+    pinned = request.query_params.get("as_of", "")
+    try:
+        as_of: str | None = date.fromisoformat(pinned).isoformat()
+    except ValueError:
+        as_of = (fresh or {}).get("participating_as_of")
+        if as_of is None:
+            provider = getattr(getattr(request, "app", None), "state", None)
+            as_of = provider.as_of() if provider is not None and hasattr(provider, "as_of") else None
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "as_of"]
+    if as_of:
+        params.append(("as_of", as_of))
+    base = f"{request.url.scheme}://{request.url.netloc}{request.state.prefix}{request.url.path}"
+    return {"as_of": as_of, "url": base + (("?" + urlencode(params)) if params else ""),
+            "sources": CITED_SOURCES}
 
 
 def safe_svg(svg: str) -> Markup:

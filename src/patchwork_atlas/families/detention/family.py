@@ -30,6 +30,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from patchwork_atlas.families.detention import local_corrections
 from patchwork_atlas.families.detention import reader as parse
 from patchwork_atlas.kernel.archive import RawFile
 from patchwork_atlas.kernel.family import Rejected, SourceFamily, Table
@@ -193,6 +194,7 @@ class DetentionFamily(SourceFamily):
 
     def derive(self, conn: sqlite3.Connection) -> None:
         derive(conn)
+        local_corrections.apply_counties(conn)
 
     def stats(self, conn: sqlite3.Connection) -> dict[str, Any]:
         return {"detention": stats(conn)}
@@ -214,6 +216,7 @@ class DetentionFamily(SourceFamily):
             "facility_type": "SELECT type_code FROM facilities",
             "local_agreement": "SELECT local_agreement FROM facilities",
             "flag": "SELECT j.value FROM detention_rows, json_each(detention_rows.flags) j",
+            "correction": "SELECT tbl FROM local_corrections WHERE family = 'detention'",
         }
 
 
@@ -922,6 +925,10 @@ def facility_summary(conn: sqlite3.Connection, r: sqlite3.Row) -> dict[str, Any]
         "latest_adp": trend[-1]["adp"] if trend else None,
         "review_reason": r["review_reason"],
         "place_review": r["place_review"],
+        "state_fips": r["state_fips"],
+        "place_method": r["place_method"],
+        "county_listed": r["county_listed"],
+        "county_check": r["county_check"],
     }
 
 
@@ -989,10 +996,11 @@ FACILITY_COLUMNS = (
     "facility_id", "name", "address", "city", "state_usps", "zip", "county_fips", "type_code",
     "type_label", "local_agreement", "owner_listed", "operator_listed", "fiscal_year", "adp",
     "alos", "data_date", "source_file", "sha256", "sheet", "row", "place_review", "review_reason",
+    "state_fips", "place_method", "county_listed", "county_check",
 )  # fmt: skip
 FACILITY_YEAR_COLUMNS = (
     "facility_id", "name", "state_usps", "county_fips", "type_code", "fiscal_year", "adp", "alos",
-    "data_date", "source_file", "sha256", "sheet", "row",
+    "data_date", "source_file", "sha256", "sheet", "row", "state_fips",
 )  # fmt: skip
 
 

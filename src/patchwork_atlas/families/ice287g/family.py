@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
-from patchwork_atlas.families.ice287g import lifecycle, queries
+from patchwork_atlas.families.ice287g import lifecycle, local_corrections, queries
 from patchwork_atlas.families.ice287g.geography import resolve_agencies
 from patchwork_atlas.families.ice287g.normalize import (
     agency_identity,
@@ -137,7 +137,9 @@ class Ice287gFamily(SourceFamily):
 
     def derive(self, conn: sqlite3.Connection) -> None:
         lifecycle.derive(conn)
+        local_corrections.apply_names(conn)
         resolve_agencies(conn)
+        local_corrections.apply_placements(conn)
 
     def stats(self, conn: sqlite3.Connection) -> dict[str, Any]:
         return registry_stats(conn)
@@ -147,17 +149,18 @@ class Ice287gFamily(SourceFamily):
 
     def tables(self) -> dict[str, Table]:
         return {t.name: t for t in (
-            Table("agreements", queries.AGREEMENT_COLUMNS,
-                  lambda conn: queries.agreements(conn, limit=ALL)[0],
+            Table("agreements", (*queries.AGREEMENT_COLUMNS, *queries.PLACEMENT_COLUMNS),
+                  lambda conn: queries.placed(conn, queries.agreements(conn, limit=ALL)[0]),
                   "One row per agreement (agency + model + signing date) with its lifecycle."),
-            Table("agencies", (*queries.AGENCY_COLUMNS, "active_models"),
+            Table("agencies", (*queries.AGENCY_COLUMNS, "active_models",
+                               *(c for c in queries.PLACEMENT_COLUMNS if c not in queries.AGENCY_COLUMNS)),
                   lambda conn: queries.agencies(conn, limit=ALL)[0],
                   "One row per agency ever listed, with the models it is active in."),
-            Table("applications", queries.APPLICATION_COLUMNS,
-                  lambda conn: queries.applications(conn, limit=ALL)[0],
+            Table("applications", (*queries.APPLICATION_COLUMNS, *queries.PLACEMENT_COLUMNS),
+                  lambda conn: queries.placed(conn, queries.applications(conn, limit=ALL)[0]),
                   "One row per application on ICE's pending list, with its outcome."),
-            Table("events", queries.EVENT_COLUMNS,
-                  lambda conn: queries.events(conn, limit=ALL)[0],
+            Table("events", (*queries.EVENT_COLUMNS, *queries.PLACEMENT_COLUMNS),
+                  lambda conn: queries.placed(conn, queries.events(conn, limit=ALL)[0]),
                   "What changed, publication by publication."),
         )}  # fmt: skip
 
@@ -171,6 +174,7 @@ class Ice287gFamily(SourceFamily):
             "date_rule": "SELECT date_rule FROM publications",
             "level": "SELECT level FROM agency_jurisdictions",
             "flag": "SELECT j.value FROM sheet_rows, json_each(sheet_rows.flags) j",
+            "correction": "SELECT tbl FROM local_corrections WHERE family = 'ice287g'",
         }
 
 

@@ -246,7 +246,8 @@ class Walk:
                 self.by_key[key] = old.agreement_id
                 old.signed = key[2]
                 if gap is None:
-                    old.review.append(f"signing date changed from {old_key[2]} to {key[2]}")
+                    old.review.append("signing date changed from {} to {}".format(
+                        *(d or "no date printed" for d in (old_key[2], key[2]))))
                 events.append(_event(pub, "signing_date_corrected", **common, agreement_id=old.agreement_id,
                                      old=old_key[2], new=key[2], days=gap))
                 return old.agreement_id

@@ -31,6 +31,11 @@ EVENT_COLUMNS = (
     "event_id", "event_date", "kind", "list", "state_usps", "agency_id", "agency_name", "model",
     "agreement_id", "application_id", "publication_id", "detail",
 )  # fmt: skip
+# Where the named agency is, as Patchwork resolved it (beside what ICE printed), so every table
+# that names an agency joins to county data on FIPS; `place_review` says when to check it.
+PLACEMENT_COLUMNS = (
+    "state_fips", "county_fips", "county_fips_all", "level", "place", "place_method", "place_review",
+)  # fmt: skip
 APPLICATION_COLUMNS = (
     "application_id", "agency_id", "agency_name", "state_usps", "model", "status",
     "first_seen_date", "last_seen_date", "ended_date", "agreement_id", "approved_date",
@@ -314,7 +319,29 @@ def agencies(
     ).fetchall()
     out = [{k: r[k] for k in AGENCY_COLUMNS} for r in rows]
     _attach_active_models(conn, out)
+    placed(conn, out)
     return out, total
+
+
+def placed(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add PLACEMENT_COLUMNS to rows that carry an agency_id (empty when not resolved)."""
+    if not has_table(conn, "agency_jurisdictions"):
+        return rows
+    where = {
+        r["agency_id"]: {
+            "state_fips": r["state_fips"], "county_fips": r["county_fips"],
+            "county_fips_all": [c for c in (r["county_fips_all"] or "").split(";") if c],
+            "level": r["level"], "place": r["place"], "place_method": r["method"],
+            "place_review": r["review_reason"],
+        }
+        for r in conn.execute("SELECT * FROM agency_jurisdictions")
+    }  # fmt: skip
+    for row in rows:
+        found = where.get(row.get("agency_id") or "")
+        for key in PLACEMENT_COLUMNS:
+            if row.get(key) is None:
+                row[key] = found[key] if found is not None else None
+    return rows
 
 
 def _attach_active_models(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> None:
@@ -458,7 +485,10 @@ def publications(
         for r in conn.execute(
             "SELECT pf.publication_id, pf.sha256, pf.name_date, f.bytes,"  # noqa: S608 - fixed fragments, bound values
             " (SELECT s.file_name FROM file_sightings s WHERE s.sha256 = pf.sha256 ORDER BY s.retrieved_utc LIMIT 1) AS file_name,"
-            " (SELECT s.origin FROM file_sightings s WHERE s.sha256 = pf.sha256 ORDER BY s.retrieved_utc LIMIT 1) AS origin"
+            # a local file's origin is a path on the server's disk: show its name instead
+            " (SELECT CASE WHEN s.origin LIKE 'http://%' OR s.origin LIKE 'https://%' THEN s.origin"
+            " ELSE s.file_name END FROM file_sightings s WHERE s.sha256 = pf.sha256"
+            " ORDER BY s.retrieved_utc LIMIT 1) AS origin"
             " FROM publication_files pf JOIN raw_files f USING (sha256)"
             f" WHERE pf.publication_id IN ({','.join('?' * len(chunk))}) ORDER BY pf.sha256",  # noqa: S608
             chunk,
