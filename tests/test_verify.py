@@ -84,8 +84,13 @@ def test_altered_stored_row_is_found_by_reparsing(ingested):
     db, data = ingested
     conn = connect(db)
     sha = conn.execute("SELECT sha256 FROM raw_files WHERE kind = 'participating' LIMIT 1").fetchone()[0]
-    conn.execute("UPDATE sheet_rows SET agency_raw = 'Somewhere Else' WHERE sha256 = ? AND row_number = 5", (sha,))
-    conn.execute("DELETE FROM sheet_rows WHERE sha256 = ? AND row_number = 7", (sha,))
+    # sheet_rows is a view over content-addressed rows: damage the stored row behind row 5 (its
+    # content then no longer matches its address) and drop the file's reference to row 7.
+    list_id = conn.execute("SELECT list_id FROM row_lists WHERE sha256 = ?", (sha,)).fetchone()[0]
+    conn.execute(
+        "UPDATE row_contents SET agency_raw = 'Somewhere Else' WHERE content_id ="
+        " (SELECT content_id FROM list_rows WHERE list_id = ? AND row_number = 5)", (list_id,))
+    conn.execute("DELETE FROM list_rows WHERE list_id = ? AND row_number = 7", (list_id,))
     conn.close()
     result = verify(db, data)
     assert result.exit_code == 1
@@ -93,6 +98,7 @@ def test_altered_stored_row_is_found_by_reparsing(ingested):
     assert f"{sha[:12]}… sheet" in out and "row 5 agency_raw: stored 'Somewhere Else'" in out
     assert "row 7: in the file but not stored" in out
     assert "rows stored," in out  # the publication's count no longer matches
+    assert "does not hash to its address" in out
 
 
 def test_unreadable_manifest_line_is_reported(ingested):

@@ -127,6 +127,18 @@ def check_publications(conn: sqlite3.Connection) -> Iterator[str]:
             )
 
 
+def check_row_contents(conn: sqlite3.Connection) -> Iterator[str]:
+    """Every stored 287(g) row still hashes to the address its files refer to it by."""
+    from patchwork_atlas.families.ice287g.rowstore import CONTENT_COLUMNS
+
+    cols = ", ".join(CONTENT_COLUMNS)
+    for content_id, stored in conn.execute(
+        f"SELECT content_id, content_hash FROM row_contents WHERE content_hash != content_hash({cols})"  # noqa: S608 - fixed names
+        " ORDER BY content_id"
+    ):
+        yield f"287(g) row content {content_id} does not hash to its address {stored[:12]}…"
+
+
 def check_reparse(conn: sqlite3.Connection, data_dir: Path, sample: int, seed: int) -> tuple[int, list[str]]:
     """Re-read 287(g) files from the archive and compare every as-printed cell with sheet_rows."""
     from patchwork_atlas.families.ice287g.reader import parse_list
@@ -182,6 +194,7 @@ def run_checks(conn: sqlite3.Connection, data_dir: Path, *, sample: int = 0, see
     diffs += check_database(conn)
     diffs += check_raw_files(conn, hashes)
     diffs += check_publications(conn)
+    diffs += check_row_contents(conn)
     reparsed, parse_diffs = check_reparse(conn, hashes.data_dir, sample, seed)
     diffs += parse_diffs
     counts = {

@@ -10,6 +10,7 @@ does not know the families: whoever opens the database passes their folders.
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -30,6 +31,19 @@ def _migration_files(folders: Iterable[Traversable]) -> list[tuple[str, str]]:
     return sorted(found.items())
 
 
+def content_hash(*values: str | int | float | None) -> str:
+    """The address of a stored row's content: sha256 (hex) of its values as a compact JSON
+    array. One implementation for Python and SQL (see add_functions), so a row hashed at
+    ingest, by a migration or by `verify` gets the same address."""
+    text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def add_functions(conn: sqlite3.Connection) -> None:
+    """SQL functions every connection has: content_hash(v1, v2, ...)."""
+    conn.create_function("content_hash", -1, content_hash, deterministic=True)
+
+
 def connect(
     path: str | Path, migrations: Iterable[Traversable] | None = None
 ) -> sqlite3.Connection:
@@ -42,6 +56,7 @@ def connect(
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=60000")
+    add_functions(conn)
     if migrations is not None:
         migrate(conn, migrations)
     return conn
@@ -58,12 +73,14 @@ def connect_readonly(path: str | Path) -> sqlite3.Connection:
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA busy_timeout=30000")
     conn.execute("PRAGMA query_only=ON")
+    add_functions(conn)
     return conn
 
 
 def migrate(conn: sqlite3.Connection, folders: Iterable[Traversable] = ()) -> list[str]:
     """Apply every migration not yet recorded (the kernel's and those in `folders`); return the
     names applied."""
+    add_functions(conn)  # migrations may call them, whoever opened the connection
     conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " name TEXT PRIMARY KEY, applied_utc TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')))"
@@ -78,6 +95,9 @@ def migrate(conn: sqlite3.Connection, folders: Iterable[Traversable] = ()) -> li
                 conn.execute(statement)
             conn.execute("INSERT INTO schema_migrations(name) VALUES (?)", (name,))
         applied.append(name)
+    pages, free = (conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("page_count", "freelist_count"))
+    if applied and free > pages // 2:
+        conn.execute("VACUUM")  # a migration that moved most rows (0010) gives the space back
     return applied
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
-from patchwork_atlas.families.ice287g import lifecycle, local_corrections, queries
+from patchwork_atlas.families.ice287g import lifecycle, local_corrections, queries, rowstore
 from patchwork_atlas.families.ice287g.geography import resolve_agencies
 from patchwork_atlas.families.ice287g.normalize import (
     agency_identity,
@@ -87,16 +87,7 @@ class Ice287gFamily(SourceFamily):
         era = raw.provenance.get("era") or _guess_era(raw.file_name, parsed)
         max_signed = max((r["signed_date"] for r in rows if r["signed_date"]), default=None)
         fdate = date_file(kind, era, raw, parsed.saved_utc, max_signed)
-        conn.executemany(
-            "INSERT INTO sheet_rows(sha256, sheet, row_number, state_raw, agency_raw, type_raw,"
-            " county_raw, support_type_raw, signed_raw, moa_raw, moa_target, addendum_raw,"
-            " addendum_target, extra, state_usps, agency_id, model, signed_date, moa_url,"
-            " addendum_url, flags) VALUES (:sha256, :sheet, :row_number, :state_raw, :agency_raw,"
-            " :type_raw, :county_raw, :support_type_raw, :signed_raw, :moa_raw, :moa_target,"
-            " :addendum_raw, :addendum_target, :extra, :state_usps, :agency_id, :model,"
-            " :signed_date, :moa_url, :addendum_url, :flags)",
-            [dict(r, sha256=raw.sha256, sheet=parsed.sheet) for r in rows],
-        )
+        rowstore.store_rows(conn, raw.sha256, parsed.sheet, rows)
         content_hash = _content_hash(kind, rows)
         existing = conn.execute(
             "SELECT publication_id, sort_key, canonical_sha256 FROM publications WHERE list = ? AND content_hash = ?",
@@ -140,6 +131,7 @@ class Ice287gFamily(SourceFamily):
         local_corrections.apply_names(conn)
         resolve_agencies(conn)
         local_corrections.apply_placements(conn)
+        rowstore.analyze(conn)
 
     def stats(self, conn: sqlite3.Connection) -> dict[str, Any]:
         return registry_stats(conn)

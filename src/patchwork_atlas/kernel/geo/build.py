@@ -155,6 +155,8 @@ def build() -> dict[str, int]:
         )
     place_rows.sort(key=lambda r: (r["state_usps"], r["name"], r["geonameid"]))
 
+    state_rows = [{"usps": c, "name": st["name"], "fips": st["fips"]} for c, st in states.items()]
+    _write(DATA / "states.csv", sorted(state_rows, key=lambda r: r["fips"]))
     _write(DATA / "counties.csv", county_rows)
     _write(DATA / "places.csv", place_rows)
     _write(DATA / "zips.csv", zip_rows)

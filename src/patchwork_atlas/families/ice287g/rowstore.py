@@ -1,0 +1,90 @@
+"""Compact storage of the 287(g) rows (migration 0010): each distinct row once, addressed by
+its content, and each file's ordered list of references. `sheet_rows` is a view over the three
+tables with the columns of the table it replaced, so every reader is unchanged."""
+
+from __future__ import annotations
+
+import operator
+import sqlite3
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from patchwork_atlas.kernel.store import content_hash
+
+# Hashed in this order (the order of row_contents in 0010_row_store.sql).
+CONTENT_COLUMNS = (
+    "state_raw", "agency_raw", "type_raw", "county_raw", "support_type_raw", "signed_raw",
+    "moa_raw", "moa_prefixed", "moa_target", "addendum_raw", "addendum_target", "extra",
+    "state_usps", "agency_id", "model", "signed_date", "moa_url", "addendum_url", "flags",
+)  # fmt: skip
+_ARCHIVE = "https://web.archive.org/web/"
+_INSERT_CONTENT = (
+    f"INSERT INTO row_contents(content_hash, {', '.join(CONTENT_COLUMNS)})"  # noqa: S608 - fixed names
+    f" VALUES ({', '.join('?' * (len(CONTENT_COLUMNS) + 1))})"
+)
+_CHUNK = 500  # bound parameters per IN (...) lookup
+
+
+def link_prefix(rows: Sequence[dict[str, Any]]) -> str | None:
+    """The web-archive capture prefix of the file's first archived MOA link (one per file:
+    the archive rewrote every link of a capture with its own stamp), or None."""
+    for row in rows:
+        moa = row.get("moa_raw")
+        if moa and moa.startswith(_ARCHIVE) and "/" in moa[len(_ARCHIVE):]:
+            return moa[: len(_ARCHIVE) + moa[len(_ARCHIVE):].index("/") + 1]
+    return None
+
+
+_TEXT = operator.itemgetter(*(c for c in CONTENT_COLUMNS if c != "moa_prefixed"))
+_MOA = CONTENT_COLUMNS.index("moa_raw")
+
+
+def _content(row: dict[str, Any], prefix: str | None) -> tuple:
+    """The row's content columns as stored: TEXT values as text (as the table's affinity would
+    store them), moa_raw without the file's prefix when it has it."""
+    values = [v if v is None or type(v) is str else str(v) for v in _TEXT(row)]
+    moa = values[_MOA]
+    prefixed = 1 if prefix and moa and moa.startswith(prefix) else 0
+    if prefixed:
+        values[_MOA] = moa[len(prefix):]  # type: ignore[arg-type,index]
+    values.insert(_MOA + 1, prefixed)
+    return tuple(values)
+
+
+# Most rows repeat from one list to the next: hash each distinct content once per process.
+_address = lru_cache(maxsize=1 << 16)(lambda content: content_hash(*content))
+
+
+def store_rows(conn: sqlite3.Connection, sha256: str, sheet: str, rows: Sequence[dict[str, Any]]) -> None:
+    """Store one file's rows (each a dict of sheet_rows columns with its row_number) inside the
+    caller's transaction: new contents are added, known ones referenced."""
+    prefix = link_prefix(rows)
+    list_id = conn.execute(
+        "INSERT INTO row_lists(sha256, sheet, link_prefix) VALUES (?, ?, ?)", (sha256, sheet, prefix)
+    ).lastrowid
+    contents = [_content(r, prefix) for r in rows]
+    hashes = [_address(c) for c in contents]
+    known: dict[str, int] = {}
+    distinct = list(dict.fromkeys(hashes))
+    for i in range(0, len(distinct), _CHUNK):
+        part = distinct[i: i + _CHUNK]
+        known.update(tuple(r) for r in conn.execute(
+            f"SELECT content_hash, content_id FROM row_contents WHERE content_hash IN ({','.join('?' * len(part))})",  # noqa: S608 - placeholders only
+            part,
+        ).fetchall())
+    for h, c in zip(hashes, contents, strict=True):
+        if h not in known:
+            known[h] = conn.execute(_INSERT_CONTENT, (h, *c)).lastrowid
+    conn.executemany(
+        "INSERT INTO list_rows(list_id, row_number, content_id) VALUES (?, ?, ?)",
+        [(list_id, r["row_number"], known[h]) for r, h in zip(rows, hashes, strict=True)],
+    )
+
+
+def analyze(conn: sqlite3.Connection) -> None:
+    """Refresh the planner's statistics of the row store (0.3 s for the shared history). Without
+    them SQLite reads a sheet_rows join file by file instead of through the agency index: an
+    agreement's source rows took 200 ms instead of 2."""
+    for table in ("row_lists", "row_contents", "list_rows"):
+        conn.execute(f"ANALYZE {table}")
