@@ -12,7 +12,7 @@ import sqlite3
 from importlib.abc import Traversable
 from pathlib import Path
 
-from patchwork_atlas.families import deaths, detention, eoir, ice287g, law
+from patchwork_atlas.families import deaths, detention, eoir, ice287g, law, moa
 from patchwork_atlas.kernel import store
 from patchwork_atlas.kernel.family import Family
 
@@ -22,6 +22,7 @@ FAMILIES: tuple[Family, ...] = (
     eoir.FAMILY,
     law.FAMILY,
     deaths.FAMILY,
+    moa.FAMILY,
 )
 
 
