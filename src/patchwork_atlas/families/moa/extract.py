@@ -494,6 +494,14 @@ def extract_term(doc: DocumentText) -> tuple[Found[str] | None, Found[str] | Non
     return term, termination
 
 
+def state_in_file_name(name: str) -> str | None:
+    """A state code standing as its own word in a file name ("BentonCoAR_06-30-2020.pdf",
+    "BroomeCountyNY_WSO_MOA"): not inside a capitalized word ("MOA" is not Missouri), and only
+    when exactly one code is found."""
+    codes = {m.group(1) for m in re.finditer(rf"(?<![A-Z])({ABBR})(?![A-Za-z])", name)}
+    return codes.pop() if len(codes) == 1 else None
+
+
 # --- the whole reading -------------------------------------------------------------------------
 
 def extract(doc: DocumentText, *, name_hint: str | None = None) -> MOA:
@@ -502,10 +510,8 @@ def extract(doc: DocumentText, *, name_hint: str | None = None) -> MOA:
     model = extract_model(doc)
     agency, blank_slot = extract_agency(doc)
     state = extract_state(doc, agency)
-    if state is None and name_hint:
-        m = re.search(rf"(?<![A-Za-z])({ABBR})(?![a-z])", name_hint.replace("_", " "))
-        if m:
-            state = Found(m.group(1), 0, 0, 0, name_hint, "fallback: file name")
+    if state is None and name_hint and (code := state_in_file_name(name_hint)):
+        state = Found(code, 0, 0, 0, name_hint, "fallback: file name")
     ice, lea = extract_signatures(doc)
     term, termination = extract_term(doc)
     flags = set()

@@ -14,6 +14,7 @@ state or date than the list is kept and flagged in `review_reason`; nothing is g
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,15 @@ from patchwork_atlas.kernel.geo.place import Place
 MAX_BYTES = 60_000_000
 LISTED_KINDS = ("moa", "addendum")  # provenance `listed_as` set by `patchwork moa fetch`
 AGENCY_SAME = 85.0  # token-set ratio at or above which the MOA's agency is the list's
+# OCR every scanned page by default. A number N limits OCR to each file's first N pages (0: none)
+# for a quick trial ingest or the test suite; pages left unread are stored and flagged
+# "pages without text", and a file already ingested is not read again.
+OCR_PAGES_ENV = "PATCHWORK_MOA_OCR_PAGES"
+
+
+def ocr_pages() -> range | None:
+    limit = os.environ.get(OCR_PAGES_ENV, "").strip()
+    return range(1, int(limit) + 1) if limit.isdigit() else None
 
 
 def moa_id(sha256: str) -> str:
@@ -58,7 +68,8 @@ class MoaFamily(SourceFamily):
 
     def ingest_file(self, conn: sqlite3.Connection, raw: RawFile, kind: str, payload: Any) -> str:
         try:
-            moa = extract.read_moa(payload, cache_dir=ocr_cache_dir(raw), name_hint=raw.file_name)
+            moa = extract.read_moa(payload, cache_dir=ocr_cache_dir(raw), ocr_pages=ocr_pages(),
+                                   name_hint=raw.file_name)
         except ReadError as exc:
             raise Rejected(f"moa: {exc}") from exc
         return store(conn, raw, moa)
