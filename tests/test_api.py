@@ -39,13 +39,15 @@ def test_openapi_document_validates(api):
 def test_every_documented_route_answers(api, db):
     agreement = db.execute("SELECT agreement_id, agency_id FROM agreements LIMIT 1").fetchone()
     facility = db.execute("SELECT facility_id FROM facilities LIMIT 1").fetchone()
+    moa = db.execute("SELECT moa_id FROM moas LIMIT 1").fetchone()
     fill = {"{agreement_id}": agreement[0], "{agency_id}": agreement[1], "{fips}": "48201",
-            "{facility_id}": facility[0]}
+            "{facility_id}": facility[0], "{moa_id}": moa[0]}
     for path in api.get("/api/v1/openapi.json").json()["paths"]:
         url = path
         for key, value in fill.items():
             url = url.replace(key, value)
         params = {"q": "77002"} if path.endswith(("/lookup", "/legal-help")) else None
+        params = {"q": "complaint"} if path.endswith("/moas/search") else params
         r = api.get(url, params=params)
         assert r.status_code == 200, (url, r.text[:200])
         assert r.headers["etag"] and r.headers["access-control-allow-origin"] == "*"

@@ -14,10 +14,13 @@ EXAMPLES = {
     "active": "true", "kind": "agreement_listed", "since": "2025-01-01", "until": "2025-12-31",
     "list": "participating", "year": "2026", "language": "es", "agreement_id": "agr-d448ace9d635",
     "fips": "48201", "facility_id": "fac-anchoak", "speaks": "es", "facility": "fac-stwrtga",
+    "revision": "2025-02-14", "moa_id": "moa-097cc0aa4d44",
 }  # fmt: skip
 
 
-def _param(name: str, where: str = "query", required: bool = False) -> dict[str, Any]:
+def _param(name: str, where: str = "query", required: bool = False,
+           example: str | None = None) -> dict[str, Any]:
+    """One parameter; `example` where the shared one would find nothing on this endpoint."""
     p = PARAMS[name]
     schema: dict[str, Any] = {"type": "string", "pattern": f"^(?:{p.pattern})$"}
     if p.is_date:
@@ -29,7 +32,7 @@ def _param(name: str, where: str = "query", required: bool = False) -> dict[str,
     elif p.enum:
         schema = {"type": "string", "enum": list(p.enum)}
     return {"name": name, "in": where, "required": required, "description": p.description,
-            "schema": schema, "example": EXAMPLES[name]}
+            "schema": schema, "example": example or EXAMPLES[name]}
 
 
 def _path(name: str, description: str, pattern: str) -> dict[str, Any]:
@@ -143,6 +146,22 @@ def document() -> dict[str, Any]:
                 " reports held, not a complete count", [P("state"), P("facility"), P("year"),
                                                          P("limit"), P("offset")], "Death",
                 listing=True),
+            "/api/v1/moas": _op(
+                "287(g) memoranda of agreement held (the signed PDFs), with the facts read from"
+                " each and the agreement it is linked to; MOAs held, not every agreement's",
+                [P("state"), P("model"), P("revision"), P("agreement_id"), P("limit"),
+                 P("offset")], "Moa", listing=True),
+            # before /moas/{moa_id}: the first path that fits a URL names its operation
+            "/api/v1/moas/search": _op(
+                "Full-text search of every MOA page held: one hit per page, best first, with a"
+                " snippet and a link to that page of the archived PDF",
+                [P("q", required=True, example="complaint"), P("state"), P("model"),
+                 P("revision"), P("limit")], "MoaSearch"),
+            "/api/v1/moas/{moa_id}": _op(
+                "One MOA: each fact with the page and text span it was read from, its links to"
+                " agreements, its pages (PDF text or OCR) and how it departs from its template",
+                [_path("moa_id", "MOA id ('moa-' and the first 12 hex digits of the PDF's"
+                       " SHA-256)", "^moa-[0-9a-f]{12}$")], "MoaDetail", not_found=True),
             "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {
                 "200": {"description": "OpenAPI document",
                         "content": {"application/vnd.oai.openapi+json": {"schema": {"type": "object"}}}}}}},
@@ -190,6 +209,24 @@ def document() -> dict[str, Any]:
                               name=SN, date_of_death=SN, fiscal_year=IN, age=IN, facility_printed=SN,
                               facility_id=SN, county_fips=SN, state_usps=SN, place_of_death=SN,
                               review_reason=SN, published_url=SN, sha256=S, archived_copy=S),
+                "Moa": _obj(moa_id=S, sha256=S, model=SN, agency=SN, state=SN,
+                            template_revision=SN, signed_dates=SN, agreement_id=SN,
+                            match_confidence=SN, flags=SN, pages={"type": "integer"},
+                            ice_signed_date=SN, lea_signed_date=SN, template_group=SN,
+                            departure_score={"type": ["number", "null"]}, link_method=SN,
+                            review_reason=SN, file_name=S, archived_copy=S),
+                "MoaDetail": _obj(data={"allOf": [
+                    {"$ref": "#/components/schemas/Moa"},
+                    _obj(values={"type": "object"}, links={"type": "array"},
+                         page_texts={"type": "array"}, ocr_pages={"type": "array"},
+                         unread_pages={"type": "array"}, comparison={"type": ["object", "null"]},
+                         differences={"type": "array"}, published_url=SN, retrieved_utc=SN)]}),
+                "MoaSearch": _obj(
+                    data={"type": "array", "items": _obj(
+                        moa_id=S, sha256=S, agency=SN, state=SN, model=SN, template_revision=SN,
+                        page={"type": "integer"}, snippet=S, ocr={"type": "boolean"},
+                        archived_copy=S)},
+                    query=_obj(q=S, match=S), count={"type": "integer"}),
                 "Jurisdiction": _obj(data={"type": "object"}),
                 "Vocabulary": _obj(data={"type": "object", "additionalProperties": {"type": "object"}}),
                 "Lookup": _obj(data={"type": "object"}),

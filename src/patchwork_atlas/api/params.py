@@ -66,6 +66,11 @@ PARAMS: dict[str, Param] = {
     "language": Param("language", r"en|es", "en or es", ("en", "es")),
     "speaks": Param("speaks", r"[a-z]{2,3}", "a language code such as es: entries naming it first"),
     "facility": Param("facility", r"fac-[a-z0-9-]{1,60}", "a facility id such as fac-stwrtga"),
+    "revision": Param("revision", r"\d{4}-\d{2}-\d{2}",
+                      "the MOA template revision date printed in its footer, as YYYY-MM-DD",
+                      is_date=True),
+    "agreement_id": Param("agreement_id", r"agr-[0-9a-f]{6,40}",
+                          "an agreement id such as agr-d448ace9d635"),
 }  # fmt: skip
 
 

@@ -136,6 +136,8 @@ class API:
             ("/api/v1/legal-help", self.legal_help),
             ("/api/v1/cases", self.cases),
             ("/api/v1/deaths", self.deaths),
+            ("/api/v1/moas", self.moas), ("/api/v1/moas/search", self.moa_search),
+            ("/api/v1/moas/{moa_id}", self.moa),
         ]  # fmt: skip
         return [Route(path, _guard(fn, self.as_of), methods=["GET", "HEAD"]) for path, fn in r]
 
@@ -344,6 +346,60 @@ class API:
             held = coverage(conn)
         page = [{c: r[c] for c in DEATH_COLUMNS} for r in rows[offset:offset + limit]]
         return listing(request, page, len(rows), limit, offset, {"coverage": held})
+
+    def moas(self, request: Request) -> Response:
+        """MOAs held, in the columns of the `moas` download (one row per MOA and linked
+        agreement); `coverage` says how many the lists link to, so a gap reads as a gap."""
+        p = params(request, ("state", "model", "revision", "agreement_id", "limit", "offset"))
+        limit, offset = page_args(p)
+        from patchwork_atlas.families.moa.family import MOA_COLUMNS, list_moas
+        from patchwork_atlas.families.moa.fetch import coverage
+
+        with self.db.snapshot() as conn:
+            rows = list_moas(conn, state=p.get("state"), model=_upper(p.get("model")),
+                             revision=p.get("revision"), agreement_id=p.get("agreement_id"))
+            held = coverage(conn)
+        page = [{c: r[c] for c in MOA_COLUMNS} for r in rows[offset:offset + limit]]
+        return listing(request, page, len(rows), limit, offset, {"coverage": held})
+
+    def moa(self, request: Request) -> Response:
+        """One MOA with each fact's page and span; a local file's path is not shown (its name
+        is, in `file_name`), only a URL it was published at."""
+        params(request, ())
+        from patchwork_atlas.families.moa.family import get_moa
+
+        mid = request.path_params["moa_id"]
+        found = None
+        if re.fullmatch(r"moa-[0-9a-f]{12}", mid):
+            with self.db.snapshot() as conn:
+                found = get_moa(conn, mid)
+        if found is None:
+            raise NotFound("no such MOA")
+        origin = found.pop("origin", None) or ""
+        found["published_url"] = origin if origin.startswith(("https://", "http://")) else None
+        return JSON({"data": found})
+
+    def moa_search(self, request: Request) -> Response:
+        """Full-text search over every MOA page (the same `search` as `patchwork moa search`):
+        one hit per page, best first; each links to that page of the archived PDF."""
+        p = params(request, ("q", "state", "model", "revision", "limit"))
+        from patchwork_atlas.families.moa.family import fts_query, search
+
+        match = fts_query(p.get("q", ""))
+        if match is None:
+            raise BadRequest("parameter 'q' is required: one or more words to look for")
+        limit = int(p.get("limit", DEFAULT_LIMIT))
+        if not 1 <= limit <= MAX_LIMIT:
+            raise BadRequest(f"'limit' must be from 1 to {MAX_LIMIT}")
+        with self.db.snapshot() as conn:
+            hits = search(conn, p["q"], state=p.get("state"), model=_upper(p.get("model")),
+                          revision=p.get("revision"), limit=limit)
+        return JSON({"data": hits, "query": {"q": p["q"], "match": match}, "count": len(hits)})
+
+
+def _upper(code: str | None) -> str | None:
+    """Model codes are stored in capitals (JEM, TFM, WSO)."""
+    return code.upper() if code else code
 
 
 def _error(status: int, message: str) -> JSON:

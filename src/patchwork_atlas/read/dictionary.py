@@ -37,6 +37,7 @@ SOURCES = {
     "detention": _("ICE's detention statistics workbooks and facility lists, ice.gov"),
     "eoir": _("The Justice Department's (EOIR) rosters of recognized organizations and pro bono providers"),
     "deaths": _("ICE's Detainee Death Reports and its FOIA list of deaths in custody, ice.gov"),
+    "moa": _("The 287(g) memoranda of agreement (signed PDFs) that ICE's lists link to, as read by Patchwork from their text"),
     "census": _("Census Bureau reference geography (FIPS codes), matched by Patchwork"),
     "patchwork": _("Derived by Patchwork from the stored source rows"),
 }
@@ -51,6 +52,7 @@ TABLE_TITLES = {
     "facility_years": _("Their average daily population, year by year, with the workbook row of each figure"),
     "deaths": _("Deaths in ICE custody, from ICE's own reports, each linked to a facility where certain"),
     "legal_help_offices": _("Legal-service offices on the Justice Department's rosters, each placed by its own ZIP"),
+    "moas": _("Memoranda of agreement (MOAs): the signed 287(g) agreements held, with what each says and the page it says it on"),
 }
 
 S, INT, NUM, DATE, LIST, BOOL = "string", "integer", "number", "date", "list", "boolean"
@@ -179,6 +181,26 @@ COLUMNS: dict[str, Column] = {
     "archived_copy": Column(S, _("Patchwork's archived copy of the document."), "patchwork"),
     "page": Column(INT, _("The page of the document the name is printed on."), "deaths"),
     "row_number": Column(INT, _("The row number the FOIA list prints in its first column; empty for a death report."), "deaths"),
+    # ---- 287(g) memoranda of agreement (each value read from the PDF's text; /api/v1/moas/<moa_id> gives its page and span)
+    "moa_id": Column(S, _("Patchwork's stable id for one MOA file ('moa-' and the first 12 hex digits of its SHA-256)."), "patchwork"),
+    "moas.sha256": Column(S, _("SHA-256 hash of the MOA's PDF; the original is at /downloads/raw/<sha256>."), "moa"),
+    "moas.model": Column(S, _("287(g) model the MOA's text names: JEM (jail enforcement), TFM (task force) or WSO (warrant service officer); empty when it names none."), "moa"),
+    "agency": Column(S, _("The law enforcement agency the MOA names as party, as printed."), "moa"),
+    "moas.state": Column(S, _("Two-letter code of the state the MOA's text names (else the one its file name gives); empty when neither does."), "moa"),
+    "template_revision": Column(DATE, _("Revision date of ICE's template printed in the MOA's footer (2025 templates); empty when none is printed."), "moa"),
+    "signed_dates": Column(LIST, _("The signing dates typed beside the signatures, the agency's (LEA) and ICE's (;-separated)."), "moa"),
+    "moas.agreement_id": Column(S, _("The agreement in ICE's lists the MOA is linked to; empty when none is found (an MOA linked to two agreements has a row for each)."), "patchwork"),
+    "match_confidence": Column(S, _("How sure the link to the agreement is: high (the list links this file), medium (agency, model and ICE's signing date agree) or none."), "patchwork"),
+    "flags": Column(LIST, _("Cautions about how the MOA was read (;-separated): ocr text used, pages without text, blank template."), "patchwork"),
+    "pages": Column(INT, _("Number of pages of the PDF."), "moa"),
+    "ice_signed_date": Column(DATE, _("The date typed beside ICE's signature (YYYY-MM-DD)."), "moa"),
+    "lea_signed_date": Column(DATE, _("The date typed beside the agency's signature (YYYY-MM-DD)."), "moa"),
+    "template_group": Column(S, _("The group it is compared with: MOAs of the same model and template revision (for the 2019-2020 templates, which print none, of the same year)."), "patchwork"),
+    "departure_score": Column(NUM, _("How far its text departs from its group's standard text: changed characters divided by the standard's characters (0: the same)."), "patchwork"),
+    "moas.link_method": Column(S, _("How the MOA was linked to its agreement: list_link (the list links this file), agency_model_date, or none."), "patchwork"),
+    "moas.review_reason": Column(S, _("Set when a person should check the MOA or its link (what the MOA and the list disagree on, or how it was read); empty otherwise."), "patchwork"),
+    "file_name": Column(S, _("The name of the PDF as it was obtained (for a download, the last part of ICE's link)."), "moa"),
+    "moas.archived_copy": Column(S, _("Patchwork's archived copy of the PDF (add #page=N for a page)."), "patchwork"),
 }  # fmt: skip
 
 
@@ -251,6 +273,6 @@ def datapackage(inventory_rows: list[dict[str, Any]], as_of: str | None) -> dict
                        "to its source file.",
         **({"created": f"{as_of}T00:00:00Z"} if as_of else {}),
         "licenses": [{"name": "other-pd", "title": "US government works (public domain)"}],
-        "sources": [{"title": SOURCES[k]} for k in ("ice287g", "detention", "eoir", "census")],
+        "sources": [{"title": SOURCES[k]} for k in ("ice287g", "detention", "eoir", "moa", "census")],
         "resources": resources,
     }

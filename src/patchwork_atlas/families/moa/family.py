@@ -375,7 +375,8 @@ def get_moa(conn: sqlite3.Connection, mid: str) -> dict[str, Any] | None:
     diffs = [dict(r) for r in conn.execute(
         "SELECT kind, section, text, standard, page FROM moa_differences WHERE moa_id = ?"
         " ORDER BY seq", (mid,))]
-    raw = conn.execute("SELECT origin, retrieved_utc FROM raw_files WHERE sha256 = ?",
+    raw = conn.execute("SELECT origin, retrieved_utc FROM file_sightings WHERE sha256 = ?"
+                       " ORDER BY origin NOT LIKE 'http%', retrieved_utc LIMIT 1",
                        (head["sha256"],)).fetchone()
     return {**head, "values": values, "links": links, "page_texts": pages,
             "ocr_pages": [p["page"] for p in pages if "ocr" in p["source"]],
