@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -401,9 +402,9 @@ def moas_for_agreement(conn: sqlite3.Connection, agreement_id: str) -> list[dict
 
 def fts_query(text: str) -> str | None:
     """What people type as an FTS5 query: each word a quoted prefix term, all required (no
-    operators or syntax errors reach SQLite). None when nothing searchable is left."""
-    words = ["".join(ch for ch in w if ch.isalnum()) for w in text.split()]
-    words = [w for w in words if w]
+    operators or syntax errors reach SQLite). None when nothing searchable is left. A hyphenated
+    word is its parts, each required ("90-day": 90 and day)."""
+    words = re.findall(r"[^\W_]+", text)  # as FTS5's tokenizer splits: "90-day" is 90, day
     return " ".join(f'"{w}"*' for w in words[:12]) or None
 
 
