@@ -135,6 +135,8 @@ def scrub_local_paths(conn: sqlite3.Connection) -> None:
     name (a URL stays), then VACUUM so no freed page still holds the old text."""
     conn.execute("UPDATE OR REPLACE file_sightings SET origin = file_name WHERE origin NOT LIKE 'http://%'"
                  " AND origin NOT LIKE 'https://%'")
+    conn.execute("UPDATE moas SET origin = file_name WHERE origin NOT LIKE 'http://%'"
+                 " AND origin NOT LIKE 'https://%'")
     conn.commit()
     conn.execute("VACUUM")
 
