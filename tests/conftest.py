@@ -35,11 +35,17 @@ def _ingest(tmp: Path, *folders: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def ingested_db(tmp_path_factory, shared_data) -> Path:
-    """Every real publication in ../shared ingested once: 287(g), detention, EOIR and deaths."""
+    """Every real publication in ../shared ingested once: 287(g), detention, EOIR, deaths and
+    MOAs. Scanned MOAs are OCR'd on their first page only here (the whole set takes minutes of
+    OCR); tests/test_moa_family.py ingests hand-verified scans with every page OCR'd."""
     tmp = tmp_path_factory.mktemp("full")
     os.environ.setdefault("PATCHWORK_DATA_DIR", str(tmp / "data"))
-    return _ingest(tmp, shared_data / "ice-287g", shared_data / "ice-detention", shared_data / "eoir",
-                   shared_data / "ice-deaths")
+    os.environ["PATCHWORK_MOA_OCR_PAGES"] = "1"
+    try:
+        return _ingest(tmp, shared_data / "ice-287g", shared_data / "ice-detention",
+                       shared_data / "eoir", shared_data / "ice-deaths", shared_data / "ice-287g-moa")
+    finally:
+        del os.environ["PATCHWORK_MOA_OCR_PAGES"]
 
 
 @pytest.fixture(scope="module")

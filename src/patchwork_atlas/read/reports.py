@@ -27,13 +27,13 @@ MAX_WHAT, MAX_SOURCE, MAX_CONTACT = 2_000, 500, 200
 PER_CLIENT_PER_HOUR = 5
 PER_DAY = 500              # all clients together: the file cannot be filled
 TOKEN_SECONDS = 4 * 3600
-FACT = re.compile(r"(agreement|agency|facility|law|office):[A-Za-z0-9._:-]{1,80}")
+FACT = re.compile(r"(agreement|agency|facility|law|office|moa):[A-Za-z0-9._:-]{1,80}")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS reports (
   report_id     INTEGER PRIMARY KEY,
   received_utc  TEXT NOT NULL,
-  fact          TEXT NOT NULL,      -- agreement:agr-..., agency:ag-..., facility:..., law:..., office:...
+  fact          TEXT NOT NULL,      -- agreement:agr-..., agency:ag-..., facility:..., law:..., office:..., moa:moa-...
   what          TEXT NOT NULL,      -- what is wrong
   source        TEXT NOT NULL,      -- the source that shows it
   contact       TEXT,               -- optional; never published
