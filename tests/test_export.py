@@ -87,7 +87,7 @@ def test_every_link_inside_the_exported_state_resolves(exported):
                 assert href.startswith("/api/v1/"), f"{page.relative_to(exported)} -> {href}"
                 continue
             target = (page.parent / unquote(href)).resolve()
-            inside = re.search(r"(?:^|/)(county|agency|agreement|agreements|agencies|jurisdictions|facilities|facility|state|feeds)/", href)
+            inside = re.search(r"(?:^|/)(county|agency|agreement|agreements|agencies|jurisdictions|facilities|facility|state|feeds|moa)/", href)
             if inside and not (exported / target.relative_to(exported.resolve())).exists():
                 continue  # another state's page: not part of this export
             assert target.is_file(), f"{page.relative_to(exported)} -> {href}"

@@ -33,7 +33,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS reports (
   report_id     INTEGER PRIMARY KEY,
   received_utc  TEXT NOT NULL,
-  fact          TEXT NOT NULL,      -- agreement:agr-..., agency:ag-..., facility:..., law:..., office:...
+  fact          TEXT NOT NULL,      -- agreement:agr-..., agency:ag-..., facility:..., law:..., office:..., moa:moa-...
   what          TEXT NOT NULL,      -- what is wrong
   source        TEXT NOT NULL,      -- the source that shows it
   contact       TEXT,               -- optional; never published

@@ -21,6 +21,7 @@ from patchwork_atlas.web.downloads import Downloads
 from patchwork_atlas.web.feeds import Feeds
 from patchwork_atlas.web.front import Front
 from patchwork_atlas.web.legal_help import LegalHelpPage
+from patchwork_atlas.web.moa import MoaPages
 from patchwork_atlas.web.pages import Site
 from patchwork_atlas.web.reports import Reports
 
@@ -34,6 +35,7 @@ def create_app(db_path: str | os.PathLike | None = None, data_dir: str | os.Path
     site, api, feeds = Site(db), API(db), Feeds(db)
     downloads = Downloads(db, Path(config.data_dir(data_dir)))
     deaths = DeathPages(db, site.not_found)
+    moas = MoaPages(db, site.not_found)
     static = str(resources.files("patchwork_atlas.web") / "static")
     routes = [
         Route("/", site.home, methods=GET),
@@ -61,6 +63,10 @@ def create_app(db_path: str | os.PathLike | None = None, data_dir: str | os.Path
         Route("/legal-help", LegalHelpPage(db).page, methods=GET),
         Route("/facility/{facility_id}", deaths.facility, methods=GET),
         Route("/deaths", deaths.deaths, methods=GET),
+        Route("/moa", moas.index, methods=GET),
+        Route("/moa/search", moas.search, methods=GET),
+        Route("/moa/{moa_id}", moas.moa, methods=GET),
+        Route("/moa/{moa_id}/page/{page}", moas.page_text, methods=GET),
         *api.routes(),
         *_report_routes(Reports(db, Path(config.data_dir(data_dir)))),
         Mount("/static", StaticFiles(directory=static), name="static"),

@@ -126,8 +126,20 @@ class Downloads:
         if not path.is_relative_to(self.data_dir) or not path.is_file():
             return Response("not found", status_code=404, media_type="text/plain")
         name = re.sub(r"[^A-Za-z0-9._-]", "_", found["file_name"] or f"{sha}.bin")[:120]
+        headers = {"cache-control": "public, max-age=31536000, immutable"}
+        if is_pdf(path, name):  # shown in the browser, so that links to #page=N open that page
+            return FileResponse(path, filename=name, media_type="application/pdf", headers=headers,
+                                content_disposition_type="inline")
         return FileResponse(path, filename=name, media_type="application/octet-stream",
-                            headers={"cache-control": "public, max-age=31536000, immutable"})
+                            headers=headers)
+
+
+def is_pdf(path: Path, name: str) -> bool:
+    """A PDF by its name or its first bytes (an archived file's name may lack the suffix)."""
+    if name.lower().endswith(".pdf"):
+        return True
+    with path.open("rb") as fh:
+        return fh.read(5) == b"%PDF-"
 
 
 def scrub_local_paths(conn: sqlite3.Connection) -> None:

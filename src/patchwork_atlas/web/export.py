@@ -72,9 +72,9 @@ def _safe(segment: str) -> str:
     return unquote(segment).replace("/", "-").replace("\\", "-").strip(".") or "-"
 
 
-# Pages that take input (the error report form, the legal-help search by place and language):
-# a static copy links to the server for them.
-SERVER_ONLY = frozenset({"/report", "/legal-help"})
+# Pages that take input (the error report form, the legal-help search by place and language,
+# the full-text search of the MOAs): a static copy links to the server for them.
+SERVER_ONLY = frozenset({"/report", "/legal-help", "/moa/search"})
 
 
 def file_for(url: str) -> str | None:
@@ -157,12 +157,13 @@ def site_urls(conn: sqlite3.Connection, states: list[str] | None) -> list[str]:
     n_events = conn.execute("SELECT count(*) FROM events").fetchone()[0]
     facilities = _ids(conn, "SELECT facility_id FROM facilities", states)
     pages = ["/", "/?layer=jails", "/changes", "/glossary", "/methodology", "/downloads", "/api",
-             "/deaths", "/corrections"]
+             "/deaths", "/corrections", "/moa"]
     pages += [f"/changes?page={n}" for n in range(2, (n_events - 1) // _CHANGES_PAGE_SIZE + 2)]
     pages += [f"/state/{s.usps}" for s in state_rows]
     pages += [f"/county/{f}" for f in counties]
     pages += [f"/agency/{a}" for a in agencies] + [f"/agreement/{a}" for a in agreements]
     pages += [f"/facility/{f}" for f in facilities]
+    pages += _moa_pages(conn, states)
     feeds = ["/feeds/events.atom", "/feeds/corrections.atom"] + [f"/feeds/state/{s.usps}.atom" for s in state_rows]
     feeds += [f"/feeds/county/{f}.atom" for f in counties]
     localized = [_lang_path(lang, u) for lang in i18n.LANGUAGES for u in pages + feeds]
@@ -171,6 +172,23 @@ def site_urls(conn: sqlite3.Connection, states: list[str] | None) -> list[str]:
     api += [f"/api/v1/jurisdictions/{f}" for f in counties]
     api += [f"/api/v1/agencies/{a}" for a in agencies] + [f"/api/v1/agreements/{a}" for a in agreements]
     return localized + api
+
+
+def _moa_pages(conn: sqlite3.Connection, states: list[str] | None) -> list[str]:
+    """Each MOA's page and its pages' texts; in a one-state export, the MOAs that print the state
+    or are linked to an agreement there."""
+    where: dict[str, set[str | None]] = {}
+    for mid, printed, linked in conn.execute(
+            "SELECT m.moa_id, m.state_usps, g.state_usps FROM moas m LEFT JOIN moa_links l"
+            " USING (moa_id) LEFT JOIN agreements g USING (agreement_id)"):
+        where.setdefault(mid, set()).update((printed, linked))
+    out = []
+    for mid, n in conn.execute("SELECT moa_id, pages FROM moas ORDER BY moa_id"):
+        if states and not where.get(mid, set()) & set(states):
+            continue
+        out.append(f"/moa/{mid}")
+        out += [f"/moa/{mid}/page/{p}" for p in range(1, (n or 0) + 1)]
+    return out
 
 
 def _lang_path(lang: str, url: str) -> str:
@@ -244,8 +262,8 @@ async def _fetch(urls: list[str]) -> tuple[Summary, set[str]]:
             continue
         if ctype.startswith(("text/html", "application/atom+xml")):
             text = body.decode("utf-8")
-            linked.update(m.group(2).split("?")[0] for m in _LINK.finditer(text)
-                          if "/downloads/" in m.group(2))
+            linked.update(m.group(2).split("#")[0].split("?")[0] for m in _LINK.finditer(text)
+                          if "/downloads/" in m.group(2))  # one copy of a PDF linked at many pages
             body = rewrite_links(text, rel, _worker["base_url"],
                                  absolute=ctype.startswith("application/atom+xml")).encode("utf-8")
         done.files += 1

@@ -32,7 +32,7 @@ CORS_PREFIXES = ("/api/", "/feeds/", "/downloads/")
 # Big files stream from disk; free-text searches are never kept, not even in memory.
 UNCACHED_PREFIXES = ("/downloads/patchwork.sqlite", "/downloads/raw/", "/lang/", "/healthz",
                      "/report")  # the form's token is per client
-PRIVATE_PREFIXES = ("/search", "/api/v1/lookup")
+PRIVATE_PREFIXES = ("/search", "/api/v1/lookup", "/moa/search")
 COMPRESSIBLE = (b"text/", b"application/json", b"application/geo+json", b"application/atom+xml",
                 b"image/svg+xml", b"application/javascript", b"application/vnd.oai.openapi+json")
 

@@ -13,12 +13,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from patchwork_atlas.families.deaths.family import deaths_section
+from patchwork_atlas.families.moa.family import moas_for_agreement
 from patchwork_atlas.kernel import i18n
 from patchwork_atlas.kernel.geo.reference import is_territory
 from patchwork_atlas.read import places
 from patchwork_atlas.read import queries as q
 from patchwork_atlas.read.database import Database
 from patchwork_atlas.web import charts, mapsvg
+from patchwork_atlas.web.moa import moa_summary
 from patchwork_atlas.web.render import page, safe_svg
 
 FIPS5 = re.compile(r"^\d{5}$")
@@ -278,9 +280,11 @@ class Site:
             return self.not_found(request)
         with self.db.snapshot() as conn:
             found = q.agreement(conn, agreement_id)
+            moas = moas_for_agreement(conn, agreement_id) if found is not None else []
         if found is None:
             return self.not_found(request)
-        return page(request, "agreement.html", agreement=found, st=places.state(found["state_usps"]))
+        return page(request, "agreement.html", agreement=found, st=places.state(found["state_usps"]),
+                    moas=[moa_summary(m, agreement_id) for m in moas])
 
     def changes(self, request: Request) -> Response:
         state = request.query_params.get("state") or None

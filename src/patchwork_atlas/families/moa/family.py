@@ -376,15 +376,16 @@ def get_moa(conn: sqlite3.Connection, mid: str) -> dict[str, Any] | None:
     diffs = [dict(r) for r in conn.execute(
         "SELECT kind, section, text, standard, page FROM moa_differences WHERE moa_id = ?"
         " ORDER BY seq", (mid,))]
-    raw = conn.execute("SELECT origin, retrieved_utc FROM file_sightings WHERE sha256 = ?"
-                       " ORDER BY origin NOT LIKE 'http%', retrieved_utc LIMIT 1",
-                       (head["sha256"],)).fetchone()
+    raw = conn.execute(  # where and when the file was obtained: a URL first, then the earliest
+        "SELECT origin, retrieved_utc, archived_by FROM file_sightings WHERE sha256 = ?"
+        " ORDER BY origin NOT LIKE 'http%', retrieved_utc LIMIT 1", (head["sha256"],)).fetchone()
     return {**head, "values": values, "links": links, "page_texts": pages,
             "ocr_pages": [p["page"] for p in pages if "ocr" in p["source"]],
             "unread_pages": [p["page"] for p in pages if p["source"] == "none"],
             "comparison": dict(comp) if comp else None, "differences": diffs,
             "origin": raw["origin"] if raw else None,
-            "retrieved_utc": raw["retrieved_utc"] if raw else None}
+            "retrieved_utc": raw["retrieved_utc"] if raw else None,
+            "archived_by": raw["archived_by"] if raw else None}
 
 
 def page_text(conn: sqlite3.Connection, mid: str, page: int) -> dict[str, Any] | None:
