@@ -31,11 +31,12 @@ def _pages(db) -> dict[str, str]:
     }
 
 
-def test_axe_reports_no_violation(server, browser, db):  # noqa: F811
+def axe_violations(browser, server: str, pages: dict[str, str]) -> dict[str, list[tuple]]:  # noqa: F811
+    """Page name -> axe-core's violations there: (rule, help, first three targets)."""
     source = _axe_source()
     browser.set_script_timeout(300)  # the home map has 3,142 counties for axe to walk
     found = {}
-    for name, path in _pages(db).items():
+    for name, path in pages.items():
         browser.get(server + path)
         browser.execute_script(source)
         result = browser.execute_async_script(
@@ -44,6 +45,11 @@ def test_axe_reports_no_violation(server, browser, db):  # noqa: F811
             ".catch(e => done([{id: 'axe-error', help: String(e), nodes: []}]));")
         if result:
             found[name] = [(v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in result]
+    return found
+
+
+def test_axe_reports_no_violation(server, browser, db):  # noqa: F811
+    found = axe_violations(browser, server, _pages(db))
     if found:
         shot(browser, "a11y-last")
     report = {name: sorted({f"{v[0]}: {v[2]}" for v in items}) for name, items in found.items()}

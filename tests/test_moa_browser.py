@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from test_a11y import _axe_source
+from test_a11y import axe_violations
 from test_browser import ARTIFACTS, browser, server  # noqa: F401 - fixtures shared with the browser tests
 from test_browser_widths import WIDE_TABLES
 
@@ -34,19 +34,9 @@ def _pages(db) -> dict[str, str]:
 
 
 def test_axe_reports_no_violation_on_the_moa_pages(server, browser, db):  # noqa: F811
-    source = _axe_source()
     browser.set_window_size(1280, 1600)
-    browser.set_script_timeout(300)
-    found = {}
-    for name, path in _pages(db).items():
-        browser.get(server + path)
-        browser.execute_script(source)
-        result = browser.execute_async_script(
-            "const done = arguments[arguments.length - 1];"
-            "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations))"
-            ".catch(e => done([{id: 'axe-error', help: String(e), nodes: []}]));")
-        if result:
-            found[name] = sorted({f"{v['id']}: {[n['target'] for n in v['nodes'][:3]]}" for v in result})
+    found = {name: sorted({f"{v[0]}: {v[2]}" for v in items})
+             for name, items in axe_violations(browser, server, _pages(db)).items()}
     assert not found, json.dumps(found, indent=0)[:6000]
 
 
