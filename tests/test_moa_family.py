@@ -187,3 +187,39 @@ def test_scans_ingest_with_every_page_ocr(shared_data, tmp_path, monkeypatch):
     assert (tmp_path / "data" / "ocr").is_dir()  # cached: a second reading costs no OCR
     assert F.search(conn, "Immigration Customs")
     conn.close()
+
+
+@needs_tesseract
+def test_reread_ocrs_pages_left_unread(ingested_db, tmp_path, monkeypatch):
+    """`patchwork moa reread` reads the stored scans again with more pages OCR'd (here the
+    second page; the session database OCR'd the first), replacing their pages and values in
+    one transaction per file; search and links follow."""
+    from click.testing import CliRunner
+
+    from patchwork_atlas.cli import main
+
+    dbfile = copy_database(ingested_db, tmp_path / "copy.sqlite")
+    monkeypatch.setenv(F.OCR_PAGES_ENV, "2")
+    conn = sqlite3.connect(dbfile)
+    conn.row_factory = sqlite3.Row
+    unread_before = conn.execute("SELECT count(*) FROM moa_pages WHERE source = 'none'").fetchone()[0]
+    page2 = {r[0] for r in conn.execute(
+        "SELECT moa_id FROM moa_pages WHERE page = 2 AND source = 'none'")}
+    conn.close()
+    assert page2
+    result = CliRunner().invoke(main, ["moa", "reread", "--db", str(dbfile),
+                                       "--data-dir", str(ingested_db.parent / "data")])
+    assert result.exit_code == 0, result.output
+    conn = sqlite3.connect(dbfile)
+    conn.row_factory = sqlite3.Row
+    assert conn.execute("SELECT count(*) FROM moa_pages WHERE source = 'none'").fetchone()[0] < unread_before
+    still_unread = {r[0] for r in conn.execute(
+        "SELECT moa_id FROM moa_pages WHERE page = 2 AND source = 'none'")}
+    assert len(still_unread & page2) < len(page2)
+    assert conn.execute("SELECT count(*) FROM moas").fetchone()[0] == 76
+    assert {r[0] for r in conn.execute("SELECT DISTINCT moa_id FROM moa_links")} == {
+        r[0] for r in conn.execute("SELECT moa_id FROM moas")}
+    n_pages = conn.execute("SELECT count(*) FROM moa_pages").fetchone()[0]
+    assert conn.execute("SELECT count(*) FROM moa_text").fetchone()[0] == n_pages
+    conn.execute("INSERT INTO moa_text(moa_text) VALUES ('integrity-check')")  # raises if the index drifted
+    conn.close()

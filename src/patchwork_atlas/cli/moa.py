@@ -1,4 +1,4 @@
-"""`patchwork moa list|show|search|fetch`: the 287(g) memoranda of agreement held, read from
+"""`patchwork moa list|show|search|fetch|reread`: the 287(g) memoranda of agreement held, read from
 the same queries as the API and the pages; `fetch` downloads the PDFs ICE's lists link to.
 
 `moa list --format csv|json` writes the `moas` table exactly as the download (`read.tables`);
@@ -186,6 +186,47 @@ def search_cmd(query: str, state: str | None, model: str | None, revision: str |
         click.echo(f"    {' '.join(h['snippet'].split())}")
         click.echo(f"    {h['archived_copy']}")
     click.echo(f"{len(hits)} hit(s)", err=True)
+
+
+@moa.command("reread")
+@db_option
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+              help=f"Where raw files are archived (default: ${config.DATA_DIR_ENV}).")
+def reread_cmd(db: str | None, data_dir: str | None) -> None:
+    """Read again the MOAs stored with pages without text (ingested before Tesseract was
+    installed, or with PATCHWORK_MOA_OCR_PAGES), OCR'ing those pages; one transaction per file,
+    then links and comparisons are derived again."""
+    from patchwork_atlas.families.moa import family
+    from patchwork_atlas.ingest import mark_content_changed
+    from patchwork_atlas.kernel.family import Rejected
+    from patchwork_atlas.kernel.store import transaction
+
+    folder = config.data_dir(data_dir)
+    conn = open_db(db)
+    done = failed = 0
+    try:
+        todo = family.with_unread_pages(conn)
+        for row in todo:
+            try:
+                with transaction(conn):
+                    summary = family.reread(conn, folder, row)
+            except (Rejected, OSError) as exc:
+                failed += 1
+                click.echo(f"patchwork: {row['moa_id']} ({row['file_name']}): {exc}", err=True)
+                continue
+            if summary:
+                done += 1
+                click.echo(f"  {row['moa_id']}: {summary}", err=True)
+        if done:
+            with transaction(conn):
+                family.derive(conn)
+                mark_content_changed(conn)
+    finally:
+        conn.close()
+    click.echo(f"{len(todo)} MOAs with pages without text; {done} read again with more text,"
+               f" {failed} failed")
+    if failed:
+        sys.exit(EXIT_PARTIAL if done else EXIT_FAILURE)
 
 
 @moa.command("fetch")

@@ -127,12 +127,17 @@ def _text(x: extract.Found[Any] | None) -> str | None:
 
 def store(conn: sqlite3.Connection, raw: RawFile, moa: extract.MOA) -> str:
     """One MOA: its pages' text, its facts and where each was read."""
-    mid = moa_id(raw.sha256)
+    return _insert(conn, raw.sha256, raw.file_name, raw.origin, moa)
+
+
+def _insert(conn: sqlite3.Connection, sha256: str, file_name: str, origin: str,
+            moa: extract.MOA) -> str:
+    mid = moa_id(sha256)
     conn.execute(
         "INSERT INTO moas(moa_id, sha256, file_name, origin, pages, ocr_engine, model, agency,"
         " state_usps, template_revision, ice_signed_date, lea_signed_date, flags)"
         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (mid, raw.sha256, raw.file_name, raw.origin, moa.pages, moa.text.ocr_engine,
+        (mid, sha256, file_name, origin, moa.pages, moa.text.ocr_engine,
          _text(moa.model), _text(moa.agency), _text(moa.state), _text(moa.revision),
          _text(moa.ice.date), _text(moa.lea.date), json.dumps(sorted(moa.flags))))
     conn.executemany(
@@ -148,6 +153,39 @@ def store(conn: sqlite3.Connection, raw: RawFile, moa: extract.MOA) -> str:
              moa.state.value if moa.state else "state unknown"]
     flags = f", flagged: {', '.join(sorted(moa.flags))}" if moa.flags else ""
     return f"287(g) MOA, {moa.pages} pages: {'; '.join(parts)}{flags}"
+
+
+def with_unread_pages(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """MOAs stored with pages no text was read from (ingested without Tesseract, or with
+    `PATCHWORK_MOA_OCR_PAGES`), with where their archived bytes are."""
+    return [dict(r) for r in conn.execute(
+        "SELECT m.moa_id, m.sha256, m.file_name, m.origin, r.archive_path FROM moas m"
+        " JOIN raw_files r USING (sha256) WHERE EXISTS (SELECT 1 FROM moa_pages p"
+        " WHERE p.moa_id = m.moa_id AND p.source = 'none') ORDER BY m.moa_id")]
+
+
+def reread(conn: sqlite3.Connection, data_dir: Path, row: dict[str, Any]) -> str | None:
+    """Read one stored MOA again from its archived bytes, OCR'ing the pages left unread, and
+    replace its pages and values (inside the caller's transaction; `derive` afterwards).
+    None when the new reading reads no page more; raises Rejected when the archived bytes
+    are not the ones stored."""
+    data = (data_dir / row["archive_path"]).read_bytes()
+    try:
+        moa = extract.read_moa(data, cache_dir=data_dir / "ocr", ocr_pages=ocr_pages(),
+                               name_hint=row["file_name"])
+    except ReadError as exc:
+        raise Rejected(f"moa: {exc}") from exc
+    if moa.sha256 != row["sha256"]:
+        raise Rejected(f"moa: the archived copy of {row['moa_id']} no longer has its sha256")
+    before = conn.execute("SELECT count(*) FROM moa_pages WHERE moa_id = ? AND source = 'none'",
+                          (row["moa_id"],)).fetchone()[0]
+    if len(moa.text.unread_pages) >= before:
+        return None
+    # Derived rows go too: `derive`, which the caller runs next, rebuilds them for every MOA.
+    for table in ("moa_differences", "moa_comparisons", "moa_links", "moa_values", "moa_pages",
+                  "moas"):
+        conn.execute(f"DELETE FROM {table} WHERE moa_id = ?", (row["moa_id"],))  # noqa: S608 - fixed names
+    return _insert(conn, row["sha256"], row["file_name"], row["origin"], moa)
 
 
 def stored_text(conn: sqlite3.Connection, mid: str, sha256: str) -> DocumentText:
