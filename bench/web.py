@@ -142,6 +142,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--db", default=None)
     ap.add_argument("--seconds", type=float, default=8.0)
+    ap.add_argument("--workers", type=int, default=None, help="server processes (default: serve's, one per core)")
     ap.add_argument("--write", action="store_true", help="update the web section of bench/README.md")
     args = ap.parse_args()
     sys.path.insert(0, str(REPO / "src"))
@@ -161,7 +162,8 @@ def main() -> None:
     results: dict[str, str] = {}
 
     port = free_port()
-    server = start([str(BIN / "patchwork"), "serve", "--db", str(db), "--port", str(port)], port)
+    workers = ["--workers", str(args.workers)] if args.workers else []
+    server = start([str(BIN / "patchwork"), "serve", "--db", str(db), "--port", str(port), *workers], port)
     try:
         cold = asyncio.run(sequential(port, ours))
         warm = asyncio.run(sequential(port, ours * 3))
@@ -170,7 +172,8 @@ def main() -> None:
     finally:
         stop(server)
     port = free_port()
-    server = start([str(BIN / "patchwork"), "serve", "--db", str(db), "--port", str(port), "--no-cache"], port)
+    server = start([str(BIN / "patchwork"), "serve", "--db", str(db), "--port", str(port), "--no-cache",
+                    *workers], port)
     try:
         uncached = asyncio.run(sequential(port, ours))
         rps_nocache, _ = asyncio.run(load(port, ours, args.seconds))

@@ -8,6 +8,10 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+# Ingests in tests skip the county reports (3,235 counties x 2 languages, ~50 s a database):
+# readers then build reports live. The session database below has them, so the pages and the
+# API are tested on what a real ingest serves.
+os.environ["PATCHWORK_PRECOMPUTE"] = "0"
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 
@@ -41,11 +45,13 @@ def ingested_db(tmp_path_factory, shared_data) -> Path:
     tmp = tmp_path_factory.mktemp("full")
     os.environ.setdefault("PATCHWORK_DATA_DIR", str(tmp / "data"))
     os.environ["PATCHWORK_MOA_OCR_PAGES"] = "1"
+    os.environ["PATCHWORK_PRECOMPUTE"] = "1"
     try:
         return _ingest(tmp, shared_data / "ice-287g", shared_data / "ice-detention",
                        shared_data / "eoir", shared_data / "ice-deaths", shared_data / "ice-287g-moa")
     finally:
         del os.environ["PATCHWORK_MOA_OCR_PAGES"]
+        os.environ["PATCHWORK_PRECOMPUTE"] = "0"
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ one was killed), so the database is always a complete state.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -21,6 +22,11 @@ from patchwork_atlas.kernel.archive import Archive, RawFile
 from patchwork_atlas.kernel.family import Family, Rejected
 from patchwork_atlas.kernel.local import local_files
 from patchwork_atlas.kernel.store import transaction
+from patchwork_atlas.read import precomputed
+
+# "0" skips the county reports (tests that ingest many small databases); readers then build
+# reports live, as they do for a database whose reports are from another day.
+PRECOMPUTE_ENV = "PATCHWORK_PRECOMPUTE"
 
 __all__ = ["FileOutcome", "IngestReport", "ingest_files", "open_database", "read_local"]
 
@@ -51,6 +57,10 @@ def _dirty_key(family: str) -> str:
     return f"dirty:{family}"
 
 
+def _reports_key(family: str) -> str:
+    return f"reports_due:{family}"
+
+
 def ingest_files(
     conn: sqlite3.Connection,
     archive: Archive,
@@ -78,6 +88,7 @@ def ingest_files(
     later = [f.name for f in fams if set(getattr(f, "derives_from", ())) & set(dirty)]
     dirty = [name for name in dirty if name not in later] + later
     changed = bool(report.count("ingested"))
+    rederived: set[str] = set()
     for name in dirty:
         family = by_name.get(name)
         if family is None:  # a family that was removed: its rows stay, nothing to derive
@@ -85,10 +96,27 @@ def ingest_files(
         with transaction(conn):
             family.derive(conn)
             conn.execute("DELETE FROM meta WHERE key = ?", (_dirty_key(name),))
+            # Its report sections are due: remembered in the database, so a run killed
+            # before they are rebuilt leaves the next run to do it.
+            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')", (_reports_key(name),))
+            precomputed.withdraw(conn, [name])  # until rebuilt, readers build these reports live
         changed = True
     with transaction(conn):
         for family in fams:
-            changed = family.refresh(conn) or changed
+            if family.refresh(conn):
+                rederived.add(family.name)
+                changed = True
+        rederived |= {r[0].split(":", 1)[1] for r in conn.execute(
+            "SELECT key FROM meta WHERE key LIKE 'reports_due:%'")}
+        # The county reports pages read, in the same transaction as the content version:
+        # a reader never sees new rows with old reports.
+        stale = precomputed.stale(conn, rederived)
+        if stale and os.environ.get(PRECOMPUTE_ENV, "1") != "0":
+            precomputed.build(conn, stale)
+            changed = True
+        elif stale:
+            precomputed.withdraw(conn, [f.name for f in stale])
+        conn.execute("DELETE FROM meta WHERE key LIKE 'reports_due:%'")
         if changed:
             mark_content_changed(conn)
     conn.execute("PRAGMA wal_autocheckpoint=1000")

@@ -200,6 +200,7 @@ def reread_cmd(db: str | None, data_dir: str | None) -> None:
     from patchwork_atlas.ingest import mark_content_changed
     from patchwork_atlas.kernel.family import Rejected
     from patchwork_atlas.kernel.store import transaction
+    from patchwork_atlas.read import precomputed
 
     folder = config.data_dir(data_dir)
     conn = open_db(db)
@@ -220,6 +221,7 @@ def reread_cmd(db: str | None, data_dir: str | None) -> None:
         if done:
             with transaction(conn):
                 family.derive(conn)
+                precomputed.build(conn, precomputed.stale(conn, [family.FAMILY.name]))
                 mark_content_changed(conn)
     finally:
         conn.close()

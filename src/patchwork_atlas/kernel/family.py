@@ -41,6 +41,7 @@ class Table:
 class Family(Protocol):
     name: str
     derives_from: tuple[str, ...]  # families whose derived tables `derive` reads
+    report_varies_by_language: bool  # False: place_report ignores `lang`
 
     def migrations(self) -> Traversable | None:
         """The folder of this family's numbered *.sql migrations (names unique project-wide)."""
@@ -79,6 +80,9 @@ class SourceFamily:
     # Families whose derived tables this family's `derive` reads: it is derived after them,
     # and again whenever they are.
     derives_from: tuple[str, ...] = ()
+    # False when `place_report` gives every language the same section (the law's carries both
+    # languages' titles): stored reports then compute it once per place.
+    report_varies_by_language = True
 
     def migrations(self) -> Traversable | None:
         folder = resources.files(type(self).__module__.rsplit(".", 1)[0]) / "migrations"

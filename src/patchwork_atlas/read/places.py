@@ -10,8 +10,11 @@ from patchwork_atlas.kernel.geo import reference
 from patchwork_atlas.kernel.geo.lookup import AmbiguousPlace, suggest
 from patchwork_atlas.kernel.geo.lookup import locate as _locate
 from patchwork_atlas.kernel.geo.place import Place
+from patchwork_atlas.read import precomputed
 from patchwork_atlas.read.queries import agencies, has_table
-from patchwork_atlas.read.report import place_report
+from patchwork_atlas.read.report import county_place
+
+__all__ = ["Ambiguous", "county_place", "locate", "report", "report_json", "search", "state", "states"]
 
 # A name several places share: `candidates` lists them (never a guess).
 Ambiguous = AmbiguousPlace
@@ -52,19 +55,16 @@ def locate(query: str) -> Place | None:
         return None
 
 
-def county_place(fips: str) -> Place | None:
-    """The Place of a whole county (what a county profile reports on)."""
-    c = reference.county(fips)
-    st = reference.state(fips[:2]) if c else None
-    if c is None or st is None:
-        return None
-    return Place(kind="county", name=c.name, state_usps=st.usps, state_fips=st.fips,
-                 county_fips=[c.fips], lat=c.lat, lon=c.lon)
 
 
 def report(conn: sqlite3.Connection, place: Place, lang: str = "en") -> dict[str, Any]:
-    """The place report, every section in the reader's language."""
-    return place_report(conn, place, lang)
+    """The place report, every section in the reader's language (a county's as ingest stored it)."""
+    return precomputed.report(conn, place, lang)
+
+
+def report_json(conn: sqlite3.Connection, place: Place, lang: str = "en") -> bytes:
+    """The same report, encoded as the API answers it (a county's without parsing anything)."""
+    return precomputed.report_json(conn, place, lang)
 
 
 def search(conn: sqlite3.Connection | None, query: str, agency_limit: int = 50) -> dict[str, Any]:

@@ -440,6 +440,18 @@ def _write_publication_flags(conn: sqlite3.Connection, lists: dict[str, list[Pub
     )
 
 
+def _write_series(conn: sqlite3.Connection) -> None:
+    """Agreements on each list by state and model (what the charts draw), from all sightings:
+    `extend` rewrites `agreements`, so a state or model corrected since changes every point."""
+    conn.execute("DELETE FROM series_counts")
+    conn.execute(
+        "INSERT INTO series_counts(publication_id, state_usps, model, n)"
+        " SELECT s.publication_id, COALESCE(a.state_usps, ''), a.model, COUNT(*)"
+        " FROM agreement_sightings s JOIN agreements a USING (agreement_id)"
+        " WHERE a.model IS NOT NULL AND a.model <> ''"
+        " GROUP BY s.publication_id, COALESCE(a.state_usps, ''), a.model")
+
+
 def _write(conn: sqlite3.Connection, walk: Walk, sightings: list[tuple], events: list[dict]) -> None:
     conn.executemany(
         "INSERT INTO agreements(agreement_id, agency_id, state_usps, model, signed_date, signed_date_first,"
@@ -455,7 +467,9 @@ def _write(conn: sqlite3.Connection, walk: Walk, sightings: list[tuple], events:
             for a in walk.agreements.values()
         ],
     )
-    conn.executemany("INSERT INTO agreement_sightings(agreement_id, publication_id, signed_date) VALUES (?,?,?)", sightings)
+    conn.executemany("INSERT INTO agreement_sightings(agreement_id, publication_id, signed_date) VALUES (?,?,?)",
+                     sorted(sightings))  # in key order: the clustered table fills its pages
+    _write_series(conn)
     conn.executemany(
         "INSERT INTO applications(application_id, agency_id, state_usps, model, status,"
         " first_publication_id, last_publication_id, first_seen_date, last_seen_date, ended_date,"

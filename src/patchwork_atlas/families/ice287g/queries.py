@@ -59,11 +59,10 @@ def has_table(conn: sqlite3.Connection, name: str) -> bool:
 
 def freshness(conn: sqlite3.Connection) -> dict[str, Any]:
     """As-of dates: the newest list, when ICE's page was last checked, and last found changed."""
-    latest = {
-        r["list"]: r["published_date"]
-        for r in conn.execute(
-            "SELECT list, MAX(published_date) AS published_date FROM publications GROUP BY list"
-        )
+    latest = {  # one probe of publications_list_date per list (every profile asks)
+        name: conn.execute("SELECT MAX(published_date) FROM publications WHERE list = ?",
+                           (name,)).fetchone()[0]
+        for name in ("participating", "pending")
     }
     checked = conn.execute("SELECT MAX(checked_utc) FROM source_checks").fetchone()[0]
     changed = conn.execute(
@@ -92,8 +91,8 @@ def _active(as_of: dict[str, Any] | None) -> tuple[str, tuple]:
     """SQL over `agreements` for 'active': today's status, or on the list in force then."""
     if as_of is None:
         return "status = 'active'", ()
-    return ("agreement_id IN (SELECT agreement_id FROM agreement_sightings WHERE publication_id = ?)",
-            (as_of["publication_id"],))
+    return ("EXISTS (SELECT 1 FROM agreement_sightings s WHERE s.agreement_id = agreements.agreement_id"
+            " AND s.publication_id = ?)", (as_of["publication_id"],))
 
 
 def _pending(as_of: dict[str, Any] | None) -> tuple[str, tuple]:
@@ -609,13 +608,11 @@ def series(
                                     "by_model": {}} for r in pubs}
     if not points:
         return []
-    marks = ",".join("?" * len(points))
-    for r in conn.execute(
-        "SELECT s.publication_id, a.model, COUNT(*) AS n FROM agreement_sightings s"  # noqa: S608
-        f" JOIN agreements a USING (agreement_id) WHERE s.publication_id IN ({marks})"
-        " AND (? IS NULL OR a.state_usps = ?) GROUP BY s.publication_id, a.model",
-        [*points, state_usps, state_usps],
-    ):
-        if r["model"]:
-            points[r["publication_id"]]["by_model"][r["model"]] = r["n"]
+    # series_counts: derived with the sightings (lifecycle._write_series)
+    sql = ("SELECT publication_id, model, n FROM series_counts WHERE state_usps = ?" if state_usps else
+           "SELECT publication_id, model, SUM(n) AS n FROM series_counts GROUP BY publication_id, model")
+    for r in conn.execute(sql, (state_usps,) if state_usps else ()):
+        point = points.get(r["publication_id"])
+        if point is not None:
+            point["by_model"][r["model"]] = r["n"]
     return list(points.values())

@@ -14,6 +14,7 @@ from patchwork_atlas.kernel.geo.place import Place
 
 class LawFamily(SourceFamily):
     name = "law"
+    report_varies_by_language = False  # entries carry their English and Spanish titles
 
     def refresh(self, conn: sqlite3.Connection) -> bool:
         return bool(load_into(conn).get("changed"))
