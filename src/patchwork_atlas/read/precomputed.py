@@ -224,10 +224,12 @@ def build(conn: sqlite3.Connection, families: Iterable[Family] | None = None,
         conn.execute("DELETE FROM report_nodes WHERE family = ?", (family.name,))
         conn.executemany("INSERT INTO report_nodes(hash, family, body) VALUES (?,?,?)",
                          [(h, family.name, zlib.compress(b.encode(), 6)) for h, b in kept.items()])
-        conn.executemany(
-            "INSERT INTO report_sections(place, lang, family, body) VALUES (?,?,?,?)",
-            [(place, lang, family.name, _pack(text, zdict))
-             for (place, lang), text in zip(keys, flat, strict=True)])
+        rows, last = [], (None, b"")
+        for (place, lang), text in zip(keys, flat, strict=True):
+            if text != last[0]:  # a section the same in both languages is compressed once
+                last = (text, _pack(text, zdict))
+            rows.append((place, lang, family.name, last[1]))
+        conn.executemany("INSERT INTO report_sections(place, lang, family, body) VALUES (?,?,?,?)", rows)
         conn.execute("INSERT OR REPLACE INTO report_builds(family, built_on, places, zdict)"
                      " VALUES (?,?,?,?)", (family.name, today.isoformat(), len(places), zdict))
         out[family.name] = len(kept)

@@ -39,6 +39,7 @@ MAX_BYTES = 30_000_000
 
 class DeathsFamily(SourceFamily):
     name = "deaths"
+    report_varies_by_language = False  # place_report ignores lang
     derives_from = ("detention",)
 
     def recognize(self, raw: RawFile) -> tuple[str, Any] | None:

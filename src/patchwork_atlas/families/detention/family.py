@@ -168,6 +168,7 @@ def corrected(field: str, state: str | None, value: str | None) -> tuple[str | N
 
 class DetentionFamily(SourceFamily):
     name = "detention"
+    report_varies_by_language = False  # place_report ignores lang
 
     def recognize(self, raw: RawFile) -> tuple[str, Any] | None:
         """By content: a workbook with a `Facilities FYxx` sheet, a DETLOC facility list, the

@@ -59,6 +59,7 @@ def list_kind_from_name(name: str) -> str | None:
 
 class Ice287gFamily(SourceFamily):
     name = "ice287g"
+    report_varies_by_language = False  # place_report ignores lang
 
     def recognize(self, raw: RawFile) -> tuple[str, Any] | None:
         """Claim a workbook with a STATE + LAW ENFORCEMENT AGENCY header, or any file named like

@@ -60,8 +60,10 @@ def _yaml_files(root: Traversable | Path) -> Iterator[tuple[str, Traversable | P
             yield name, handle
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """Safe YAML that refuses duplicate keys (a second `quote:` would silently win)."""
+class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Safe YAML that refuses duplicate keys (a second `quote:` would silently win). libyaml's
+    parser where PyYAML has it: every ingest reads the law files to see whether they changed,
+    and the pure-Python parser took 2 s of it."""
 
     def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
         seen: set[Any] = set()

@@ -55,6 +55,7 @@ def ocr_cache_dir(raw: RawFile) -> Path:
 
 class MoaFamily(SourceFamily):
     name = "moa"
+    report_varies_by_language = False  # place_report ignores lang
     derives_from = ("ice287g",)
 
     def recognize(self, raw: RawFile) -> tuple[str, Any] | None:
