@@ -21,12 +21,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import multiprocessing
 import re
 import sqlite3
 import threading
 import zlib
 from collections import OrderedDict
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from itertools import repeat
 from typing import Any
 
 from patchwork_atlas.families import FAMILIES
@@ -34,6 +37,7 @@ from patchwork_atlas.kernel.family import Family
 from patchwork_atlas.kernel.geo import reference as ref
 from patchwork_atlas.kernel.geo.place import Place
 from patchwork_atlas.kernel.i18n import LANGUAGES
+from patchwork_atlas.kernel.store import connect_readonly
 from patchwork_atlas.read.report import county_place, place_report, report_head
 
 NODE_MIN = 160
@@ -91,10 +95,13 @@ class _Builder:
 
     def _store(self, body: str) -> str:
         digest = hashlib.blake2b(f"{self.family}\n{body}".encode(), digest_size=10).hexdigest()
+        self.add(digest, body)
+        return digest
+
+    def add(self, digest: str, body: str) -> None:
         old = self.nodes.setdefault(digest, body)
         if old != body:  # 80 bits: never expected, but a wrong report must not be served
             raise RuntimeError(f"report node hash collision in {self.family}: {digest}")
-        return digest
 
     def cons(self, value: Any, depth: int = 0) -> str:
         """The value's JSON text (as `encode` writes it) with its large parts made references,
@@ -198,41 +205,83 @@ def _unpack(blob: bytes, zdict: bytes) -> str:
     return (z.decompress(blob) + z.flush()).decode()
 
 
+def _sections(conn: sqlite3.Connection, family: Family, fips: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Each county's section text, language after language, and the nodes they refer to."""
+    builder = _Builder(family.name)
+    bodies: list[str] = []
+    varies = getattr(family, "report_varies_by_language", True)
+    for code in fips:
+        place = county_place(code)
+        assert place is not None
+        body = None
+        for lang in LANGUAGES:
+            if body is None or varies:
+                section = family.place_report(conn, place, lang)
+                # Each key on its own: the section's braces are the report's.
+                body = ",".join(f"{_key(k)}:{builder.cons(v)}" for k, v in section.items())
+            bodies.append(body)
+    return bodies, builder.nodes
+
+
+_WORKER_CONN: sqlite3.Connection | None = None
+
+
+def _sections_in_worker(db_path: str, family_name: str, fips: list[str]) -> tuple[list[str], dict[str, str]]:
+    global _WORKER_CONN
+    if _WORKER_CONN is None:
+        _WORKER_CONN = connect_readonly(db_path)
+    family = next(f for f in FAMILIES if f.name == family_name)
+    return _sections(_WORKER_CONN, family, fips)
+
+
 def build(conn: sqlite3.Connection, families: Iterable[Family] | None = None,
-          today: dt.date | None = None) -> dict[str, int]:
+          today: dt.date | None = None, workers: int = 1) -> dict[str, int]:
     """Recompute and store the county sections of the given families (all by default), inside
-    the caller's transaction. Returns the number of shared nodes stored per family."""
+    the caller's transaction. Returns the number of shared nodes stored per family.
+
+    With `workers` > 1 the sections are computed in that many processes, each reading the
+    database file as committed: only for a caller with nothing uncommitted that the sections
+    read (ingest commits its derivations first)."""
     today = today or dt.date.today()
-    places = [p for p in (county_place(c.fips) for c in ref.counties()) if p is not None]
+    fips = [c.fips for c in ref.counties() if county_place(c.fips) is not None]
+    keys = [(county_key(code), lang) for code in fips for lang in LANGUAGES]
+    families = list(families if families is not None else FAMILIES)
+    db_path = conn.execute("PRAGMA database_list").fetchone()[2]
+    pool = None
+    if workers > 1 and families and db_path:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
     out = {}
-    for family in families if families is not None else FAMILIES:
-        builder = _Builder(family.name)
-        keys, bodies = [], []
-        varies = getattr(family, "report_varies_by_language", True)
-        for place in places:
-            body = None
-            for lang in LANGUAGES:
-                keys.append((county_key(place.county_fips[0]), lang))
-                if body is None or varies:
-                    section = family.place_report(conn, place, lang)
-                    # Each key on its own: the section's braces are the report's.
-                    body = ",".join(f"{_key(k)}:{builder.cons(v)}" for k, v in section.items())
-                bodies.append(body)
-        flat, kept = builder.flatten(bodies)
-        zdict = _dictionary(flat)
-        conn.execute("DELETE FROM report_sections WHERE family = ?", (family.name,))
-        conn.execute("DELETE FROM report_nodes WHERE family = ?", (family.name,))
-        conn.executemany("INSERT INTO report_nodes(hash, family, body) VALUES (?,?,?)",
-                         [(h, family.name, zlib.compress(b.encode(), 6)) for h, b in kept.items()])
-        rows, last = [], (None, b"")
-        for (place, lang), text in zip(keys, flat, strict=True):
-            if text != last[0]:  # a section the same in both languages is compressed once
-                last = (text, _pack(text, zdict))
-            rows.append((place, lang, family.name, last[1]))
-        conn.executemany("INSERT INTO report_sections(place, lang, family, body) VALUES (?,?,?,?)", rows)
-        conn.execute("INSERT OR REPLACE INTO report_builds(family, built_on, places, zdict)"
-                     " VALUES (?,?,?,?)", (family.name, today.isoformat(), len(places), zdict))
-        out[family.name] = len(kept)
+    try:
+        for family in families:
+            builder = _Builder(family.name)
+            if pool is None:
+                bodies, builder.nodes = _sections(conn, family, fips)
+            else:
+                step = -(-len(fips) // (workers * 4))
+                parts = list(pool.map(_sections_in_worker, repeat(db_path),
+                                      repeat(family.name), [fips[i:i + step] for i in range(0, len(fips), step)]))
+                bodies = [b for part, _ in parts for b in part]
+                for _, nodes in parts:
+                    for h, body in nodes.items():
+                        builder.add(h, body)
+            flat, kept = builder.flatten(bodies)
+            zdict = _dictionary(flat)
+            conn.execute("DELETE FROM report_sections WHERE family = ?", (family.name,))
+            conn.execute("DELETE FROM report_nodes WHERE family = ?", (family.name,))
+            conn.executemany("INSERT INTO report_nodes(hash, family, body) VALUES (?,?,?)",
+                             [(h, family.name, zlib.compress(b.encode(), 6)) for h, b in kept.items()])
+            rows, last = [], (None, b"")
+            for (place, lang), text in zip(keys, flat, strict=True):
+                if text != last[0]:  # a section the same in both languages is compressed once
+                    last = (text, _pack(text, zdict))
+                rows.append((place, lang, family.name, last[1]))
+            conn.executemany("INSERT INTO report_sections(place, lang, family, body) VALUES (?,?,?,?)", rows)
+            conn.execute("INSERT OR REPLACE INTO report_builds(family, built_on, places, zdict)"
+                         " VALUES (?,?,?,?)", (family.name, today.isoformat(), len(fips), zdict))
+            out[family.name] = len(kept)
+    finally:
+        if pool is not None:
+            pool.shutdown()
     return out
 
 
