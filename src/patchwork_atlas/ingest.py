@@ -1,4 +1,4 @@
-"""The ingest job: sources -> archive -> (recognize, parse, store) per file -> derive per family.
+"""The ingest job: sources -> archive -> (recognize, prepare, store) per file -> derive per family.
 
 Every source family implements the same small contract (`kernel.family.Family`) and is listed
 in `families.FAMILIES`. Each file is ingested in its own
@@ -6,15 +6,21 @@ transaction: a rejected file leaves the database exactly as it was. Derived tabl
 events, geography) are a function of the stored rows; a family whose rows changed is marked
 dirty in the same transaction and re-derived at the end of the run (or by the next run, if this
 one was killed), so the database is always a complete state.
+
+Recognizing and preparing a file needs no database: when many files arrive at once, worker
+processes read ahead while this process stores each file, in input order, in its own transaction.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from patchwork_atlas.families import FAMILIES, open_database
 from patchwork_atlas.kernel import corrections
@@ -22,11 +28,14 @@ from patchwork_atlas.kernel.archive import Archive, RawFile
 from patchwork_atlas.kernel.family import Family, Rejected
 from patchwork_atlas.kernel.local import local_files
 from patchwork_atlas.kernel.store import transaction
+from patchwork_atlas.kernel.workers import fork_pool
 from patchwork_atlas.read import precomputed
 
 # "0" skips the county reports (tests that ingest many small databases); readers then build
 # reports live, as they do for a database whose reports are from another day.
 PRECOMPUTE_ENV = "PATCHWORK_PRECOMPUTE"
+# Fewer files than this are read in this process: starting workers costs more than it saves.
+READ_AHEAD_MIN_FILES = 24
 
 __all__ = ["FileOutcome", "IngestReport", "ingest_files", "open_database", "read_local"]
 
@@ -73,8 +82,8 @@ def ingest_files(
     report = IngestReport()
     # Fewer WAL checkpoints during a batch (each file still commits on its own); one at the end.
     conn.execute("PRAGMA wal_autocheckpoint=50000")
-    for raw in raws:
-        outcome = _ingest_one(conn, archive, raw, fams)
+    for raw, read in _read_ahead(conn, raws, fams):
+        outcome = _ingest_one(conn, archive, raw, fams, read)
         report.outcomes.append(outcome)
         if progress:
             progress(outcome)
@@ -159,23 +168,77 @@ def mark_content_changed(conn: sqlite3.Connection) -> None:
     )
 
 
-def _ingest_one(conn: sqlite3.Connection, archive: Archive, raw: RawFile, fams: list[Family]) -> FileOutcome:
+# What reading a file gave: (family name, kind, prepared payload), or the reason it is rejected.
+Read = tuple[str, str, Any] | str
+
+
+def _read(raw: RawFile, fams: list[Family]) -> Read:
+    """Recognize and prepare one file; no database. Errors come back as their one-line reason
+    (an exception from a worker may not survive pickling: a Rust panic does not)."""
+    try:
+        for family in fams:
+            hit = family.recognize(raw)
+            if hit is not None:
+                kind, payload = hit
+                return family.name, kind, family.prepare(raw, kind, payload)
+        return "not a publication Patchwork knows (no recognizable header or format)"
+    except Rejected as exc:
+        return str(exc)
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # a reader bug (even a Rust panic) must not take the other files down
+        return f"could not be read ({type(exc).__name__}: {exc})"
+
+
+def _read_in_worker(raw: RawFile) -> Read:
+    return _read(raw, list(FAMILIES))
+
+
+def _read_ahead(conn: sqlite3.Connection, raws: Iterable[RawFile],
+                fams: list[Family]) -> Iterator[tuple[RawFile, Read | None]]:
+    """Each file with what reading it gave (None: not read yet), in input order. Given a list of
+    many files, worker processes (one per core, forked: they inherit the loaded code) read a
+    bounded window ahead of the caller; a file already stored, or repeated in the batch, is not
+    read. A generator (a fetch in progress) is taken one file at a time, as it arrives."""
+    workers = os.cpu_count() or 1
+    if (not isinstance(raws, Sequence) or len(raws) < READ_AHEAD_MIN_FILES or workers < 2
+            or fams != list(FAMILIES)):
+        yield from ((raw, None) for raw in raws)
+        return
+    known = {r[0] for r in conn.execute("SELECT sha256 FROM raw_files")}
+    seen: set[str] = set()
+    window: deque[tuple[RawFile, Future[Read] | None]] = deque()
+    with fork_pool(workers) as pool:
+        for raw in raws:
+            future = None
+            if raw.sha256 not in known and raw.sha256 not in seen:
+                future = pool.submit(_read_in_worker, raw)
+            seen.add(raw.sha256)
+            window.append((raw, future))
+            if len(window) > 4 * workers:
+                raw_, future_ = window.popleft()
+                yield raw_, future_.result() if future_ else None
+        while window:
+            raw_, future_ = window.popleft()
+            yield raw_, future_.result() if future_ else None
+
+
+def _ingest_one(conn: sqlite3.Connection, archive: Archive, raw: RawFile, fams: list[Family],
+                read: Read | None = None) -> FileOutcome:
     known = conn.execute("SELECT family, kind FROM raw_files WHERE sha256 = ?", (raw.sha256,)).fetchone()
     if known:
         with transaction(conn):
             _record_sighting(conn, raw)
         archive.record(raw, "known")
         return FileOutcome(raw.file_name, "known", "already ingested", raw.sha256, known[0], known[1])
+    if read is None:
+        read = _read(raw, fams)
+    if isinstance(read, str):
+        archive.record(raw, "rejected", read)
+        return FileOutcome(raw.file_name, "rejected", read, raw.sha256)
+    name, kind, payload = read
+    family = next(f for f in fams if f.name == name)
     try:
-        recognized = None
-        for family in fams:
-            hit = family.recognize(raw)
-            if hit is not None:
-                recognized = (family, *hit)
-                break
-        if recognized is None:
-            raise Rejected("not a publication Patchwork knows (no recognizable header or format)")
-        family, kind, payload = recognized
         with transaction(conn):
             conn.execute(
                 "INSERT INTO raw_files(sha256, bytes, family, kind, archive_path, first_retrieved_utc)"
@@ -192,7 +255,7 @@ def _ingest_one(conn: sqlite3.Connection, archive: Archive, raw: RawFile, fams: 
         return FileOutcome(raw.file_name, "rejected", str(exc), raw.sha256)
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
-    except BaseException as exc:  # a reader bug (even a Rust panic) must not take the other files down
+    except BaseException as exc:  # a storing bug must not take the other files down either
         reason = f"could not be read ({type(exc).__name__}: {exc})"
         archive.record(raw, "rejected", reason)
         return FileOutcome(raw.file_name, "rejected", reason, raw.sha256)

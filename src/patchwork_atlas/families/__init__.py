@@ -31,8 +31,8 @@ def _check(families: tuple[Family, ...]) -> None:
     if len(set(names)) != len(names) or not all(names):
         raise RuntimeError(f"family names must be unique and non-empty: {names}")
     for family in families:
-        missing = [m for m in ("recognize", "ingest_file", "derive", "refresh", "stats",
-                               "place_report", "tables", "vocabulary", "migrations")
+        missing = [m for m in ("recognize", "prepare", "ingest_file", "derive", "refresh", "stats",
+                               "place_report", "place_reports", "tables", "vocabulary", "migrations")
                    if not callable(getattr(family, m, None))]
         if missing:
             raise RuntimeError(f"family {family.name} lacks {', '.join(missing)}")

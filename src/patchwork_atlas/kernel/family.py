@@ -3,8 +3,9 @@
 A family is one folder under `families/` that owns its readers, storage, derivation,
 migrations, queries, its section of a place report and its downloads, and exposes one object
 satisfying `Family`. `families.FAMILIES` lists them explicitly; ingest asks each in turn to
-`recognize` a file by its content, stores it with `ingest_file` inside one transaction, and
-calls `derive` once the run has stored everything.
+`recognize` a file by its content, has the family `prepare` it (reading and normalizing, with
+no database: in a worker process when many files arrive at once), stores it with `ingest_file`
+inside one transaction, and calls `derive` once the run has stored everything.
 
 `SourceFamily` gives the optional parts a neutral default, so a family writes only what it has.
 """
@@ -12,7 +13,7 @@ calls `derive` once the run has stored everything.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from importlib.abc import Traversable
@@ -47,7 +48,13 @@ class Family(Protocol):
         """The folder of this family's numbered *.sql migrations (names unique project-wide)."""
 
     def recognize(self, raw: RawFile) -> tuple[str, Any] | None:
-        """(kind, payload) when this family reads the file, judged by its content; else None."""
+        """(kind, payload) when this family reads the file, judged by its content; else None.
+        Reads the file only (it may run in a worker process)."""
+
+    def prepare(self, raw: RawFile, kind: str, payload: Any) -> Any:
+        """The database-free rest of reading a recognized file (normalizing its rows): runs in a
+        worker process when many files arrive at once, so it reads only the file and returns a
+        picklable payload for `ingest_file`."""
 
     def ingest_file(self, conn: sqlite3.Connection, raw: RawFile, kind: str, payload: Any) -> str:
         """Store the file's rows inside the caller's transaction; return a one-line summary.
@@ -64,6 +71,10 @@ class Family(Protocol):
 
     def place_report(self, conn: sqlite3.Connection, place: Place, lang: str) -> dict[str, Any]:
         """This family's sections of a place report, by key (keys unique across families)."""
+
+    def place_reports(self, conn: sqlite3.Connection, places: Iterable[Place], lang: str) -> Iterator[dict[str, Any]]:
+        """`place_report` of each place in turn (the stored county reports): a family may read
+        once what many places share. Must equal `place_report` place by place."""
 
     def tables(self) -> dict[str, Table]:
         """Tables this family publishes, by name."""
@@ -91,6 +102,9 @@ class SourceFamily:
     def recognize(self, raw: RawFile) -> tuple[str, Any] | None:
         return None
 
+    def prepare(self, raw: RawFile, kind: str, payload: Any) -> Any:
+        return payload
+
     def ingest_file(self, conn: sqlite3.Connection, raw: RawFile, kind: str, payload: Any) -> str:
         raise Rejected(f"the {self.name} family stores no files")
 
@@ -105,6 +119,9 @@ class SourceFamily:
 
     def place_report(self, conn: sqlite3.Connection, place: Place, lang: str) -> dict[str, Any]:
         return {}
+
+    def place_reports(self, conn: sqlite3.Connection, places: Iterable[Place], lang: str) -> Iterator[dict[str, Any]]:
+        return (self.place_report(conn, place, lang) for place in places)
 
     def tables(self) -> dict[str, Table]:
         return {}

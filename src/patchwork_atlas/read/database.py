@@ -90,7 +90,7 @@ class LRU:
 
     # 40 MB: one per worker process (serve runs one per core); with 128 MB a worker reached
     # 276 MB resident after a crawl of three states (bench/crawl.py), against 156 MB uncached.
-    def __init__(self, max_items: int = 4000, max_bytes: int = 40 * 1024 * 1024):
+    def __init__(self, max_items: int = 4000, max_bytes: int = 20 * 1024 * 1024):
         self.max_items, self.max_bytes = max_items, max_bytes
         self._items: OrderedDict[Any, tuple[int, Any]] = OrderedDict()
         self._bytes = 0

@@ -21,14 +21,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import multiprocessing
 import re
 import sqlite3
 import threading
 import zlib
 from collections import OrderedDict
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from itertools import repeat
 from typing import Any
 
@@ -38,8 +36,10 @@ from patchwork_atlas.kernel.geo import reference as ref
 from patchwork_atlas.kernel.geo.place import Place
 from patchwork_atlas.kernel.i18n import LANGUAGES
 from patchwork_atlas.kernel.store import connect_readonly
+from patchwork_atlas.kernel.workers import fork_pool
 from patchwork_atlas.read.report import county_place, place_report, report_head
 
+RECENT_OBJECTS = 512  # large objects remembered by identity while a family's sections are built
 NODE_MIN = 160
 MARK = "\x00"
 # Keys whose values depend on the place asked about rather than on the thing listed (an
@@ -92,6 +92,9 @@ class _Builder:
         self.family = family
         self.nodes: dict[str, str] = {}
         self._seen: dict[bytes, str] = {}
+        # Large values a family hands out again as the same object (`place_reports` reads a
+        # state's law once for all its counties; sections are never changed once returned).
+        self._recent: OrderedDict[int, tuple[Any, str]] = OrderedDict()
 
     def _store(self, body: str) -> str:
         digest = hashlib.blake2b(f"{self.family}\n{body}".encode(), digest_size=10).hexdigest()
@@ -109,12 +112,21 @@ class _Builder:
         and looked up: a state's law, an office's listing, the same for many counties, is
         walked once, not once per county; only what is new is walked deeper."""
         if isinstance(value, dict | list | tuple):
+            recent = self._recent.get(id(value))
+            if recent is not None and recent[0] is value:  # the same object as a county before
+                self._recent.move_to_end(id(value))
+                return recent[1]
+            if any(id(v) in self._recent for v in (value.values() if isinstance(value, dict) else value)):
+                return self._cons(value, depth)  # a new box around known parts: walk, not encode
             plain = _ENCODE(value)
             if len(plain) >= NODE_MIN:
                 seen = hashlib.blake2b(plain.encode(), digest_size=16).digest()
                 hit = self._seen.get(seen)
                 if hit is None:
                     hit = self._seen[seen] = self._cons(value, depth)
+                self._recent[id(value)] = (value, hit)  # held, so that its id is not reused
+                if len(self._recent) > RECENT_OBJECTS:
+                    self._recent.popitem(last=False)
                 return hit
         return self._cons(value, depth)
 
@@ -156,17 +168,28 @@ class _Builder:
         nothing left to resolve); write the others into their section. One read then gets a
         section and the nodes it names, and one pass splices them in."""
         children = {h: {_ref_of(m) for m in _REF.finditer(b)} for h, b in self.nodes.items()}
-        reach: dict[str, int] = dict.fromkeys(self.nodes, 0)
-        for body in sections:
-            seen: set[str] = set()
+        # Which nodes two or more sections reach, each node and edge visited about once: a
+        # node keeps the first section that reached it; reached from another, it and all it
+        # contains are shared (walking every section's whole tree cost a second per family).
+        first: dict[str, int] = {}
+        last: dict[str, int] = {}
+        shared: set[str] = set()
+        for i, body in enumerate(sections):
             todo = [_ref_of(m) for m in _REF.finditer(body)]
             while todo:
                 h = todo.pop()
-                if h not in seen:
-                    seen.add(h)
+                if h in shared or last.get(h) == i:
+                    continue
+                last[h] = i
+                if first.setdefault(h, i) == i:
                     todo.extend(children[h])
-            for h in seen:
-                reach[h] += 1
+                    continue
+                below = [h]
+                while below:
+                    n = below.pop()
+                    if n not in shared:
+                        shared.add(n)
+                        below.extend(children[n])
         whole: dict[str, str] = {}
 
         def expanded(h: str) -> str:
@@ -179,7 +202,7 @@ class _Builder:
         def skeleton(body: str) -> str:
             def one(m: re.Match[str]) -> str:
                 h = _ref_of(m)
-                if reach[h] >= 2:
+                if h in shared:
                     kept[h] = expanded(h)
                     return m.group(0)
                 return _splice(m, skeleton(self.nodes[h]))
@@ -210,13 +233,14 @@ def _sections(conn: sqlite3.Connection, family: Family, fips: list[str]) -> tupl
     builder = _Builder(family.name)
     bodies: list[str] = []
     varies = getattr(family, "report_varies_by_language", True)
-    for code in fips:
-        place = county_place(code)
-        assert place is not None
+    places = [county_place(code) for code in fips]
+    assert all(places)
+    by_lang = {lang: family.place_reports(conn, places, lang) for lang in (LANGUAGES if varies else LANGUAGES[:1])}
+    for _ in places:
         body = None
         for lang in LANGUAGES:
             if body is None or varies:
-                section = family.place_report(conn, place, lang)
+                section = next(by_lang[lang])
                 # Each key on its own: the section's braces are the report's.
                 body = ",".join(f"{_key(k)}:{builder.cons(v)}" for k, v in section.items())
             bodies.append(body)
@@ -249,7 +273,7 @@ def build(conn: sqlite3.Connection, families: Iterable[Family] | None = None,
     db_path = conn.execute("PRAGMA database_list").fetchone()[2]
     pool = None
     if workers > 1 and families and db_path:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+        pool = fork_pool(workers)
     out = {}
     try:
         for family in families:
@@ -340,7 +364,7 @@ class _NodeMemo:
     digest), so nothing here can go stale: this spares zlib, not the database (a first visit
     after ingest still reads every node it needs from SQLite)."""
 
-    def __init__(self, max_bytes: int = 16 * 1024 * 1024):
+    def __init__(self, max_bytes: int = 8 * 1024 * 1024):
         self.max_bytes = max_bytes
         self._items: OrderedDict[bytes, bytes] = OrderedDict()
         self._bytes = 0

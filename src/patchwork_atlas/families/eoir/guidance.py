@@ -39,8 +39,13 @@ def problems() -> list[str]:
 
 
 def guidance(lang: str) -> dict[str, Any]:
-    """Both guides in one language, each point with its sources (publisher, title, URL, date)."""
-    lang = lang if lang in LANGUAGES else "en"
+    """Both guides in one language, each point with its sources (publisher, title, URL, date).
+    One object per language, shared by every report: read it, never change it."""
+    return _guidance(lang if lang in LANGUAGES else "en")
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def _guidance(lang: str) -> dict[str, Any]:
     data = _load()
     out: dict[str, Any] = {}
     for section in SECTIONS:

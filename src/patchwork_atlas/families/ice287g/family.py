@@ -52,6 +52,20 @@ class FileDate:
     name_note: str | None
 
 
+@dataclass
+class PreparedList:
+    """A list read, normalized and dated, ready to store (made in a worker: picklable)."""
+
+    sheet: str
+    headers: list[str]
+    n_data_rows: int
+    rows: rowstore.PreparedRows
+    flags_total: int
+    era: str
+    fdate: FileDate
+    content_hash: str
+
+
 def list_kind_from_name(name: str) -> str | None:
     m = _LIST_NAME.search(name.replace(" ", ""))
     return m.group(1).lower() if m else None
@@ -79,17 +93,25 @@ class Ice287gFamily(SourceFamily):
             named = "participating" if "signed" in parsed.fields else "pending"
         return named, parsed
 
+    def prepare(self, raw: RawFile, kind: str, payload: Any) -> Any:
+        """Normalize and date the list: a function of the file alone, so it can run in a worker."""
+        if isinstance(payload, Rejected):
+            return payload
+        parsed: ParsedList = payload
+        rows, flags_total = _normalize_rows(parsed, _latest_plausible(raw, parsed))
+        era = raw.provenance.get("era") or _guess_era(raw.file_name, parsed)
+        max_signed = max((r["signed_date"] for r in rows if r["signed_date"]), default=None)
+        return PreparedList(parsed.sheet, parsed.headers, len(parsed.rows), rowstore.prepare_rows(rows),
+                            flags_total, era, date_file(kind, era, raw, parsed.saved_utc, max_signed),
+                            _content_hash(kind, rows))
+
     def ingest_file(self, conn: sqlite3.Connection, raw: RawFile, kind: str, payload: Any) -> str:
         if isinstance(payload, Rejected):
             raise payload
-        parsed: ParsedList = payload
-        latest_plausible = _latest_plausible(raw, parsed)
-        rows, flags_total = _normalize_rows(parsed, latest_plausible)
-        era = raw.provenance.get("era") or _guess_era(raw.file_name, parsed)
-        max_signed = max((r["signed_date"] for r in rows if r["signed_date"]), default=None)
-        fdate = date_file(kind, era, raw, parsed.saved_utc, max_signed)
-        rowstore.store_rows(conn, raw.sha256, parsed.sheet, rows)
-        content_hash = _content_hash(kind, rows)
+        prepared: PreparedList = payload
+        fdate, era, content_hash = prepared.fdate, prepared.era, prepared.content_hash
+        n_rows = len(prepared.rows.row_numbers)
+        rowstore.store_rows(conn, raw.sha256, prepared.sheet, prepared.rows)
         existing = conn.execute(
             "SELECT publication_id, sort_key, canonical_sha256 FROM publications WHERE list = ? AND content_hash = ?",
             (kind, content_hash),
@@ -103,7 +125,7 @@ class Ice287gFamily(SourceFamily):
                     "UPDATE publications SET published_date=?, date_rule=?, date_note=?, sort_key=?,"
                     " era=?, canonical_sha256=?, columns=? WHERE publication_id=?",
                     (fdate.date, fdate.rule, fdate.note, fdate.sort_key, era, raw.sha256,
-                     json.dumps(parsed.headers), publication_id),
+                     json.dumps(prepared.headers), publication_id),
                 )
         else:
             publication_id = f"{kind}-{content_hash[:12]}"  # from content alone: arrival order never changes it
@@ -113,19 +135,19 @@ class Ice287gFamily(SourceFamily):
                 " n_rows_stored, suspect, suspect_reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,0,NULL)",
                 (
                     publication_id, kind, content_hash, fdate.date, fdate.rule, fdate.note,
-                    fdate.sort_key, era, raw.sha256, json.dumps(parsed.headers),
-                    len(parsed.rows), len(rows),
+                    fdate.sort_key, era, raw.sha256, json.dumps(prepared.headers),
+                    prepared.n_data_rows, n_rows,
                 ),
             )
         conn.execute(
             "INSERT INTO publication_files(publication_id, sha256, sheet, name_date, name_date_note,"
             " file_date, file_date_rule, n_data_rows) VALUES (?,?,?,?,?,?,?,?)",
-            (publication_id, raw.sha256, parsed.sheet, fdate.name_date, fdate.name_note, fdate.date,
-             fdate.rule, len(parsed.rows)),
+            (publication_id, raw.sha256, prepared.sheet, fdate.name_date, fdate.name_note, fdate.date,
+             fdate.rule, prepared.n_data_rows),
         )
         lifecycle.note_new_file(conn, raw.sha256)
-        flagged = f", {flags_total} flagged cells" if flags_total else ""
-        return f"{kind} list, {len(rows)} rows, dated {fdate.date} ({fdate.rule}){flagged}"
+        flagged = f", {prepared.flags_total} flagged cells" if prepared.flags_total else ""
+        return f"{kind} list, {n_rows} rows, dated {fdate.date} ({fdate.rule}){flagged}"
 
     def derive(self, conn: sqlite3.Connection) -> None:
         lifecycle.derive(conn)

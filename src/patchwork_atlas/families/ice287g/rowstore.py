@@ -7,6 +7,7 @@ from __future__ import annotations
 import operator
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -56,15 +57,32 @@ def _content(row: dict[str, Any], prefix: str | None) -> tuple:
 _address = lru_cache(maxsize=1 << 16)(lambda content: content_hash(*content))
 
 
-def store_rows(conn: sqlite3.Connection, sha256: str, sheet: str, rows: Sequence[dict[str, Any]]) -> None:
-    """Store one file's rows (each a dict of sheet_rows columns with its row_number) inside the
-    caller's transaction: new contents are added, known ones referenced."""
+@dataclass
+class PreparedRows:
+    """One file's rows as they will be stored (made where the file is read: picklable)."""
+
+    link_prefix: str | None
+    row_numbers: list[int]
+    contents: list[tuple]
+    hashes: list[str]
+
+
+def prepare_rows(rows: Sequence[dict[str, Any]]) -> PreparedRows:
+    """The content and address of each row (dicts of sheet_rows columns with row_number): no
+    database, so a worker process does it while the writer stores the previous file."""
     prefix = link_prefix(rows)
-    list_id = conn.execute(
-        "INSERT INTO row_lists(sha256, sheet, link_prefix) VALUES (?, ?, ?)", (sha256, sheet, prefix)
-    ).lastrowid
     contents = [_content(r, prefix) for r in rows]
-    hashes = [_address(c) for c in contents]
+    return PreparedRows(prefix, [r["row_number"] for r in rows], contents, [_address(c) for c in contents])
+
+
+def store_rows(conn: sqlite3.Connection, sha256: str, sheet: str, prepared: PreparedRows) -> None:
+    """Store one file's rows inside the caller's transaction: new contents are added, known
+    ones referenced."""
+    list_id = conn.execute(
+        "INSERT INTO row_lists(sha256, sheet, link_prefix) VALUES (?, ?, ?)",
+        (sha256, sheet, prepared.link_prefix),
+    ).lastrowid
+    hashes = prepared.hashes
     known: dict[str, int] = {}
     distinct = list(dict.fromkeys(hashes))
     for i in range(0, len(distinct), _CHUNK):
@@ -73,12 +91,12 @@ def store_rows(conn: sqlite3.Connection, sha256: str, sheet: str, rows: Sequence
             f"SELECT content_hash, content_id FROM row_contents WHERE content_hash IN ({','.join('?' * len(part))})",  # noqa: S608 - placeholders only
             part,
         ).fetchall())
-    for h, c in zip(hashes, contents, strict=True):
+    for h, c in zip(hashes, prepared.contents, strict=True):
         if h not in known:
             known[h] = conn.execute(_INSERT_CONTENT, (h, *c)).lastrowid
     conn.executemany(
         "INSERT INTO list_rows(list_id, row_number, content_id) VALUES (?, ?, ?)",
-        [(list_id, r["row_number"], known[h]) for r, h in zip(rows, hashes, strict=True)],
+        [(list_id, n, known[h]) for n, h in zip(prepared.row_numbers, hashes, strict=True)],
     )
 
 

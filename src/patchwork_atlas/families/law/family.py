@@ -4,6 +4,7 @@ the package (no file is ingested), reloaded at every ingest run when they change
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from patchwork_atlas.families.law.place import knowledge_for_place
@@ -24,6 +25,10 @@ class LawFamily(SourceFamily):
 
     def place_report(self, conn: sqlite3.Connection, place: Place, lang: str) -> dict[str, Any]:
         return {"knowledge": knowledge_for_place(conn, place)}
+
+    def place_reports(self, conn: sqlite3.Connection, places: Iterable[Place], lang: str) -> Iterator[dict[str, Any]]:
+        memo: dict[Any, Any] = {}  # the federal entries, each state's entries, lists and cases
+        return ({"knowledge": knowledge_for_place(conn, place, memo)} for place in places)
 
     def vocabulary(self) -> dict[str, str]:
         return {

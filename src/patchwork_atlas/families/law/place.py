@@ -28,14 +28,18 @@ def _municipality(place: Place) -> str | None:
 
 
 def designations_for_place(
-    conn: sqlite3.Connection, place: Place, on_date: dt.date | None = None
+    conn: sqlite3.Connection, place: Place, on_date: dt.date | None = None,
+    memo: dict[Any, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """The federal-list rows naming the place's state, its counties or its municipality, each
     with `standing` (listed | removed | not listed) on `on_date` (default: today)."""
     day = on_date or dt.date.today()
+    memo = {} if memo is None else memo
+    if ("designations", day) not in memo:
+        memo["designations", day] = designations_on(conn, day)
     town = fold(_municipality(place) or "")
     out = []
-    for row in designations_on(conn, day):
+    for row in memo["designations", day]:
         if row["state_fips"] != place.state_fips or row["standing"] == NOT_LISTED:
             continue
         level = row["level"]
@@ -61,23 +65,30 @@ def designations_for_state(
     return [d for d in designations_for_place(conn, place, on_date) if d["level"] == "state"]
 
 
-def cases_for_place(conn: sqlite3.Connection, place: Place) -> list[dict[str, Any]]:
+def cases_for_place(conn: sqlite3.Connection, place: Place,
+                    memo: dict[Any, Any] | None = None) -> list[dict[str, Any]]:
     """Cases that name the place's state as such, or one of its counties (newest action first);
     a case over another county of the same state is left out."""
+    memo = {} if memo is None else memo
+    if ("cases", place.state_fips) not in memo:
+        memo["cases", place.state_fips] = list_cases(conn, state=place.state_fips)
     out = []
-    for case in list_cases(conn, state=place.state_fips):
+    for case in memo["cases", place.state_fips]:
         statewide = place.state_usps in case["states"] or not case["county_fips"]
         if statewide or set(case["county_fips"]) & set(place.county_fips):
             out.append(case)
     return out
 
 
-def knowledge_for_place(conn: sqlite3.Connection, place: Place) -> dict[str, Any]:
+def knowledge_for_place(conn: sqlite3.Connection, place: Place,
+                        memo: dict[Any, Any] | None = None) -> dict[str, Any]:
     """Federal framework, state entries and local entries for a place, the federal lists that
-    name it, plus gap notices."""
+    name it, plus gap notices. `memo`: one dict shared by many places computed in one go (the
+    stored county reports), so that what a state's places share is read once."""
+    memo = {} if memo is None else memo
     municipality = _municipality(place)
-    found = entries_for_place(conn, place.state_fips, list(place.county_fips), municipality)
+    found = entries_for_place(conn, place.state_fips, list(place.county_fips), municipality, memo)
     gaps = {key: {lang: gettext(_GAP[key], lang) for lang in LANGUAGES}
             for key in ("state", "local") if not found[key]}
-    return {**found, "designations": designations_for_place(conn, place),
-            "cases": cases_for_place(conn, place), "gaps": gaps}
+    return {**found, "designations": designations_for_place(conn, place, memo=memo),
+            "cases": cases_for_place(conn, place, memo), "gaps": gaps}

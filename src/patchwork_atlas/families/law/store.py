@@ -225,20 +225,29 @@ def entries_for_place(
     state_fips: str | None,
     county_fips_list: Iterable[str] = (),
     place_name: str | None = None,
+    memo: dict[Any, Any] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """What law and policy applies to a place: federal framework, its state's, and local.
 
     `local` holds the county entries for the given counties and municipal entries in them;
     with `place_name`, only that municipality's own entries (matched by name, case-blind)
-    rather than every city in the county.
+    rather than every city in the county. `memo` (one dict for many places read in one go,
+    never kept across reads) holds what places of the same state share.
     """
+    memo = {} if memo is None else memo
     counties = sorted({c for c in county_fips_list if c})
-    federal = _query(conn, "level = 'federal'", ())
+    if "federal" not in memo:
+        memo["federal"] = _query(conn, "level = 'federal'", ())
     # federal rulings that concern this state first (they are in `federal` already)
     usps = reference.usps_for_state_fips(state_fips) if state_fips else None
-    if usps:
-        federal.sort(key=lambda e: usps not in e.get("concerns_states", []))
-    state = _query(conn, "level = 'state' AND state_fips = ?", (state_fips,)) if state_fips else []
+    if ("federal", usps) not in memo:
+        memo["federal", usps] = sorted(memo["federal"], key=lambda e: usps not in e.get("concerns_states", [])) \
+            if usps else list(memo["federal"])
+    federal = memo["federal", usps]
+    if ("state", state_fips) not in memo:
+        memo["state", state_fips] = (
+            _query(conn, "level = 'state' AND state_fips = ?", (state_fips,)) if state_fips else [])
+    state = memo["state", state_fips]
     local: list[dict[str, Any]] = []
     if counties:
         marks = ",".join("?" * len(counties))

@@ -68,13 +68,18 @@ class MoaFamily(SourceFamily):
             return None
         return "moa", data
 
-    def ingest_file(self, conn: sqlite3.Connection, raw: RawFile, kind: str, payload: Any) -> str:
+    def prepare(self, raw: RawFile, kind: str, payload: Any) -> Any:
+        """Read the text (OCR where a page has none) and the facts: in a worker when many arrive."""
         try:
-            moa = extract.read_moa(payload, cache_dir=ocr_cache_dir(raw), ocr_pages=ocr_pages(),
-                                   name_hint=raw.file_name)
+            return extract.read_moa(payload, cache_dir=ocr_cache_dir(raw), ocr_pages=ocr_pages(),
+                                    name_hint=raw.file_name)
         except ReadError as exc:
-            raise Rejected(f"moa: {exc}") from exc
-        return store(conn, raw, moa)
+            return Rejected(f"moa: {exc}")
+
+    def ingest_file(self, conn: sqlite3.Connection, raw: RawFile, kind: str, payload: Any) -> str:
+        if isinstance(payload, Rejected):
+            raise payload
+        return store(conn, raw, payload)
 
     def derive(self, conn: sqlite3.Connection) -> None:
         derive(conn)
