@@ -12,6 +12,8 @@ import platform
 import re
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -67,11 +69,23 @@ def one_new_publication(files: list[Path], work: Path) -> float:
     archive = Archive(work / "data1")
     conn = connect(work / "one.sqlite")
     ingest_files(conn, archive, read_local(archive, [rest]))
-    start = time.perf_counter()
-    report = ingest_files(conn, archive, read_local(archive, [newest]))
-    elapsed = time.perf_counter() - start
-    assert report.count("ingested") == 1, report.outcomes
-    return elapsed
+    conn.close()
+    # What a daily cron pays: a fresh `patchwork ingest` of the new list (Python start-up,
+    # imports and the geography's tables included), three times from the same state.
+    base = work / "one-base.sqlite"
+    shutil.copy(work / "one.sqlite", base)
+    runs = []
+    for _ in range(3):
+        shutil.copy(base, work / "one.sqlite")
+        for suffix in ("-wal", "-shm"):
+            Path(f"{work / 'one.sqlite'}{suffix}").unlink(missing_ok=True)
+        start = time.perf_counter()
+        done = subprocess.run([str(Path(sys.executable).parent / "patchwork"), "ingest", str(newest), "--db",
+                               str(work / "one.sqlite"), "--data-dir", str(work / "data1"), "-q"],
+                              capture_output=True, text=True, check=True)
+        runs.append(time.perf_counter() - start)
+        assert "1 ingested" in done.stdout, done.stdout
+    return statistics.median(runs)
 
 
 def main() -> None:
@@ -88,7 +102,7 @@ def main() -> None:
         "bare_read_s": round(statistics.median(bare), 2),
         "full_ingest_s": round(statistics.median(full), 2),
         "ratio": round(statistics.median(full) / statistics.median(bare), 2),
-        "one_new_publication_s": round(one, 2),
+        "one_new_publication_fresh_process_s": round(one, 2),
         "runs": {"bare": [round(x, 2) for x in bare], "full": [round(x, 2) for x in full]},
         "machine": f"{platform.machine()}, Python {platform.python_version()}",
     }

@@ -97,18 +97,7 @@ def ingest_files(
     later = [f.name for f in fams if set(getattr(f, "derives_from", ())) & set(dirty)]
     dirty = [name for name in dirty if name not in later] + later
     changed = bool(report.count("ingested"))
-    for name in dirty:
-        family = by_name.get(name)
-        if family is None:  # a family that was removed: its rows stay, nothing to derive
-            continue
-        with transaction(conn):
-            family.derive(conn)
-            conn.execute("DELETE FROM meta WHERE key = ?", (_dirty_key(name),))
-            # Its report sections are due: remembered in the database, so a run killed
-            # before they are rebuilt leaves the next run to do it.
-            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')", (_reports_key(name),))
-            precomputed.withdraw(conn, [name])  # until rebuilt, readers build these reports live
-        changed = True
+    # The sources that ship with the package (the law) first: no derivation reads them.
     with transaction(conn):
         for family in fams:
             if family.refresh(conn):
@@ -116,22 +105,45 @@ def ingest_files(
                              (_reports_key(family.name),))
                 precomputed.withdraw(conn, [family.name])
                 changed = True
-    # Everything the reports read is committed now: they can be computed in other processes.
-    rederived = {r[0].split(":", 1)[1] for r in conn.execute(
-        "SELECT key FROM meta WHERE key LIKE 'reports_due:%'")}
-    with transaction(conn):
-        # The county reports pages read, in the same transaction as the content version.
-        stale = precomputed.stale(conn, rederived)
-        if stale and os.environ.get(PRECOMPUTE_ENV, "1") != "0":
-            # A new list rebuilds two cheap families (0.3 s): less than starting processes.
-            workers = (os.cpu_count() or 1) if len(stale) > 2 else 1
-            precomputed.build(conn, stale, workers=workers)
+    precompute = os.environ.get(PRECOMPUTE_ENV, "1") != "0"
+    due = {r[0].split(":", 1)[1] for r in conn.execute("SELECT key FROM meta WHERE key LIKE 'reports_due:%'")}
+    stale = precomputed.stale(conn, due | set(dirty)) if precompute else []
+    # A new list rebuilds two cheap families (0.3 s): less than starting processes. More, and
+    # the sections of the families no derivation below touches are computed in other processes
+    # (from what is committed now) while this one derives.
+    workers = (os.cpu_count() or 1) if len(stale) > 2 else 1
+    untouched = [f for f in stale if f.name not in dirty]
+    started = precomputed.start(conn, untouched, workers) if untouched and workers > 1 else None
+    try:
+        for name in dirty:
+            family = by_name.get(name)
+            if family is None:  # a family that was removed: its rows stay, nothing to derive
+                continue
+            with transaction(conn):
+                family.derive(conn)
+                conn.execute("DELETE FROM meta WHERE key = ?", (_dirty_key(name),))
+                # Its report sections are due: remembered in the database, so a run killed
+                # before they are rebuilt leaves the next run to do it.
+                conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')", (_reports_key(name),))
+                precomputed.withdraw(conn, [name])  # until rebuilt, readers build these reports live
             changed = True
-        elif stale:
-            precomputed.withdraw(conn, [f.name for f in stale])
-        conn.execute("DELETE FROM meta WHERE key LIKE 'reports_due:%'")
-        if changed:
-            mark_content_changed(conn)
+        # Everything the reports read is committed now: they can be computed in other processes.
+        rederived = {r[0].split(":", 1)[1] for r in conn.execute(
+            "SELECT key FROM meta WHERE key LIKE 'reports_due:%'")}
+        with transaction(conn):
+            # The county reports pages read, in the same transaction as the content version.
+            stale = precomputed.stale(conn, rederived)
+            if stale and precompute:
+                precomputed.build(conn, stale, workers=workers, started=started)
+                changed = True
+            elif stale:
+                precomputed.withdraw(conn, [f.name for f in stale])
+            conn.execute("DELETE FROM meta WHERE key LIKE 'reports_due:%'")
+            if changed:
+                mark_content_changed(conn)
+    finally:
+        if started is not None:
+            started.close()
     conn.execute("PRAGMA wal_autocheckpoint=1000")
     conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
     return report

@@ -10,7 +10,7 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -92,8 +92,7 @@ class Archive:
     def record(self, raw: RawFile, outcome: str, detail: str = "") -> None:
         """Append one manifest line: what was obtained, from where, when, and what became of it."""
         self.root.mkdir(parents=True, exist_ok=True)
-        entry = asdict(raw)
-        entry["path"] = raw.archive_path
+        entry = {**vars(raw), "provenance": dict(raw.provenance), "path": raw.archive_path}
         entry.update(outcome=outcome, detail=detail, recorded_utc=utc_now())
         with open(self.manifest, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")

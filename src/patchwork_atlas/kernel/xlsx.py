@@ -159,11 +159,21 @@ def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
         xml = zf.read(rels_path).decode("utf-8", "replace")
     except KeyError:
         return {}
-    # Excel writes Id, Type, Target, TargetMode in this order: one pass reads them all; any
-    # other shape (counted by the general pattern) is read attribute by attribute.
+    usual = _usual_rels(xml)
+    return usual if usual is not None else _any_rels(xml)
+
+
+def _usual_rels(xml: str) -> dict[str, tuple[str, str]] | None:
+    """Excel writes Id, Type, Target, TargetMode in this order: one pass reads them all; None
+    when any element (counted by the general pattern) has another shape."""
     quick = _RELATIONSHIP_USUAL.findall(xml)
-    if len(quick) == len(_RELATIONSHIP_START.findall(xml)):
-        return {rid: (_unescape(target), _unescape(mode)) for rid, target, mode in quick}
+    if len(quick) != len(_RELATIONSHIP_START.findall(xml)):
+        return None
+    return {rid: (_unescape(target), _unescape(mode)) for rid, target, mode in quick}
+
+
+def _any_rels(xml: str) -> dict[str, tuple[str, str]]:
+    """Attribute by attribute, in any order."""
     out = {}
     for attrs in _RELATIONSHIP.findall(xml):
         found = {k: html.unescape(v) for k, v in _ATTR.findall(attrs)}

@@ -88,8 +88,10 @@ class Database:
 class LRU:
     """A small thread-safe LRU of rendered responses, emptied whenever the DB state changes."""
 
-    # 40 MB: one per worker process (serve runs one per core); with 128 MB a worker reached
-    # 276 MB resident after a crawl of three states (bench/crawl.py), against 156 MB uncached.
+    # 20 MB: one per worker process (serve runs one per core). After a crawl of three states
+    # (bench/crawl.py, 7,019 URLs) a worker was at 157-182 MB resident; with 40 MB at 198 MB,
+    # against the 200 MB the issue allows. County profiles are 125-200 KB: 20 MB holds about
+    # 130 of them, and a county read from the stored reports costs under a millisecond anyway.
     def __init__(self, max_items: int = 4000, max_bytes: int = 20 * 1024 * 1024):
         self.max_items, self.max_bytes = max_items, max_bytes
         self._items: OrderedDict[Any, tuple[int, Any]] = OrderedDict()

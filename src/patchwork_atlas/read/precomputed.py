@@ -27,7 +27,7 @@ import threading
 import zlib
 from collections import OrderedDict
 from collections.abc import Iterable
-from itertools import repeat
+from concurrent.futures import Future
 from typing import Any
 
 from patchwork_atlas.families import FAMILIES
@@ -258,34 +258,73 @@ def _sections_in_worker(db_path: str, family_name: str, fips: list[str]) -> tupl
     return _sections(_WORKER_CONN, family, fips)
 
 
+class Sections:
+    """County sections being computed in worker processes, each reading the database as
+    committed when it starts; `build` collects them. Close it when done."""
+
+    def __init__(self, db_path: str, fips: list[str], workers: int):
+        self.db_path, self.fips = db_path, fips
+        self.step = -(-len(fips) // (workers * 4))
+        self.pool = fork_pool(workers)
+        self.pending: dict[str, list[Future]] = {}
+
+    def add(self, families: Iterable[Family]) -> None:
+        for family in families:
+            if family.name not in self.pending:
+                self.pending[family.name] = [
+                    self.pool.submit(_sections_in_worker, self.db_path, family.name, self.fips[i:i + self.step])
+                    for i in range(0, len(self.fips), self.step)]
+
+    def result(self, family: Family) -> tuple[list[str], list[dict[str, str]]]:
+        parts = [future.result() for future in self.pending[family.name]]
+        return [b for part, _ in parts for b in part], [nodes for _, nodes in parts]
+
+    def close(self) -> None:
+        self.pool.shutdown(cancel_futures=True)
+
+
+def _county_fips() -> list[str]:
+    return [c.fips for c in ref.counties() if county_place(c.fips) is not None]
+
+
+def start(conn: sqlite3.Connection, families: Iterable[Family], workers: int) -> Sections | None:
+    """Start computing the families' sections in `workers` processes from the database as
+    committed (nothing the sections read may change before `build`); None for one worker."""
+    db_path = conn.execute("PRAGMA database_list").fetchone()[2]
+    if workers < 2 or not db_path:
+        return None
+    sections = Sections(db_path, _county_fips(), workers)
+    sections.add(families)
+    return sections
+
+
 def build(conn: sqlite3.Connection, families: Iterable[Family] | None = None,
-          today: dt.date | None = None, workers: int = 1) -> dict[str, int]:
+          today: dt.date | None = None, workers: int = 1, started: Sections | None = None) -> dict[str, int]:
     """Recompute and store the county sections of the given families (all by default), inside
     the caller's transaction. Returns the number of shared nodes stored per family.
 
     With `workers` > 1 the sections are computed in that many processes, each reading the
     database file as committed: only for a caller with nothing uncommitted that the sections
-    read (ingest commits its derivations first)."""
+    read (ingest commits its derivations first). `started`: sections already being computed
+    (`start`), used for the families it holds; its caller closes it."""
     today = today or dt.date.today()
-    fips = [c.fips for c in ref.counties() if county_place(c.fips) is not None]
+    fips = _county_fips()
     keys = [(county_key(code), lang) for code in fips for lang in LANGUAGES]
     families = list(families if families is not None else FAMILIES)
-    db_path = conn.execute("PRAGMA database_list").fetchone()[2]
-    pool = None
-    if workers > 1 and families and db_path:
-        pool = fork_pool(workers)
+    sections = started or start(conn, [], workers)
     out = {}
     try:
+        if sections is not None:
+            # Every family's share of the work is handed out at once: the workers go on with
+            # the next families while this process stores the one before.
+            sections.add(families)
         for family in families:
             builder = _Builder(family.name)
-            if pool is None:
+            if sections is None:
                 bodies, builder.nodes = _sections(conn, family, fips)
             else:
-                step = -(-len(fips) // (workers * 4))
-                parts = list(pool.map(_sections_in_worker, repeat(db_path),
-                                      repeat(family.name), [fips[i:i + step] for i in range(0, len(fips), step)]))
-                bodies = [b for part, _ in parts for b in part]
-                for _, nodes in parts:
+                bodies, parts = sections.result(family)
+                for nodes in parts:
                     for h, body in nodes.items():
                         builder.add(h, body)
             flat, kept = builder.flatten(bodies)
@@ -304,8 +343,8 @@ def build(conn: sqlite3.Connection, families: Iterable[Family] | None = None,
                          " VALUES (?,?,?,?)", (family.name, today.isoformat(), len(fips), zdict))
             out[family.name] = len(kept)
     finally:
-        if pool is not None:
-            pool.shutdown()
+        if sections is not None and started is None:
+            sections.close()
     return out
 
 

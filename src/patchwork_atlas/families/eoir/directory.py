@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import math
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 from patchwork_atlas.families.eoir import reader as eoir
@@ -219,7 +220,7 @@ def _organization(conn: sqlite3.Connection, org_id: str, nearest: sqlite3.Row, l
 
 def legal_help_for_place(
     conn: sqlite3.Connection, place: Place, language: str = "en", limit: int = 10,
-    speaks: str | None = None, today: dt.date | None = None,
+    speaks: str | None = None, today: dt.date | None = None, memo: dict[Any, Any] | None = None,
 ) -> dict[str, Any]:
     """The nearest organizations on the rosters for a place: one entry per organization,
     ranked by its nearest walk-in office (offices in the place's own state first wherever the
@@ -228,7 +229,8 @@ def legal_help_for_place(
     `speaks` (an ISO code) lists organizations whose entry names that language first, then
     those whose entry is silent ('languages not listed'); entries that name other languages
     only, or say they do not speak it, are left out. `today` fixes the day recognition is
-    judged on (tests); by default the real date.
+    judged on (tests); by default the real date. `memo` (one dict for many places read in one
+    go, never kept across reads) holds what places of one state share.
     """
     from patchwork_atlas.kernel.geo import reference
 
@@ -243,9 +245,16 @@ def legal_help_for_place(
             organizations.append(_organization(conn, org_id, nearest, lang, origin, state, today, speaks))
     state_obj = reference.state(state) if state else None
     state_name = state_obj.name if state_obj else (state or "")
-    any_in_state = conn.execute(
+    memo = {} if memo is None else memo
+
+    def shared(key: tuple, compute: Callable[[], Any]) -> Any:
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]
+
+    any_in_state = shared(("in_state", state), lambda: conn.execute(
         "SELECT count(*) FROM legal_offices WHERE placement = 'zip' AND state_usps = ?", (state,)
-    ).fetchone()[0] if state else 0  # fmt: skip
+    ).fetchone()[0] if state else 0)  # fmt: skip
     notices = []
     if state and not any_in_state:
         notices.append(_("Neither roster lists an office in {state}. These are the nearest ones across the state line.", lang).format(state=state_name))
@@ -269,11 +278,12 @@ def legal_help_for_place(
         # One line per organization: its nearest walk-in office (the first ten never repeat one).
         "offices": [o["offices"][0] for o in organizations],
         "call_first": _call_first(conn, state, lang, origin, today, {o["org_id"] for o in organizations}),
-        "statewide_contacts": _contacts(conn, state, lang, today),
+        "statewide_contacts": shared(("contacts", state, lang, today), lambda: _contacts(conn, state, lang, today)),
         "national_referral": _national(conn, lang, origin, state, today),
-        "if_detained": {**guidance(lang)["if_detained"], "providers": detained_providers(conn, state, lang)},
+        "if_detained": shared(("if_detained", state, lang), lambda: {
+            **guidance(lang)["if_detained"], "providers": detained_providers(conn, state, lang)}),
         "before_you_pay": guidance(lang)["before_you_pay"],
-        "sources": _sources(conn, lang),
+        "sources": shared(("sources", lang), lambda: _sources(conn, lang)),
         "official_rosters": [{"name": _(ROSTER_NAMES[k], lang), "url": u} for k, u in ROSTER_URLS.items()],
     }  # fmt: skip
 

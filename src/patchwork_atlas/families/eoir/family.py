@@ -13,6 +13,7 @@ import json
 import re
 import sqlite3
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from patchwork_atlas.families.eoir import reader as eoir
@@ -78,6 +79,10 @@ class EoirFamily(SourceFamily):
 
     def place_report(self, conn: sqlite3.Connection, place: Place, lang: str) -> dict[str, Any]:
         return {"legal_help": legal_help_for_place(conn, place, language=lang)}
+
+    def place_reports(self, conn: sqlite3.Connection, places: Iterable[Place], lang: str) -> Iterator[dict[str, Any]]:
+        memo: dict[Any, Any] = {}  # a state's contacts and detention providers, the sources
+        return ({"legal_help": legal_help_for_place(conn, place, language=lang, memo=memo)} for place in places)
 
     def tables(self) -> dict[str, Table]:
         return {"legal_help_offices": Table(

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import re
 import sqlite3
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 from patchwork_atlas.families.ice287g import lifecycle, local_corrections, queries, rowstore
 from patchwork_atlas.families.ice287g.geography import resolve_agencies
 from patchwork_atlas.families.ice287g.normalize import (
+    WAYBACK_PREFIX,
     agency_identity,
     clean_text,
     link_of,
@@ -28,11 +30,13 @@ from patchwork_atlas.families.ice287g.normalize import (
     short_hash,
 )
 from patchwork_atlas.families.ice287g.place import place_section
-from patchwork_atlas.families.ice287g.reader import ListFormatError, ParsedList, parse_list
+from patchwork_atlas.families.ice287g.reader import ListFormatError, ParsedList, RawRow, parse_list
 from patchwork_atlas.families.ice287g.stats import registry_stats
 from patchwork_atlas.kernel.archive import RawFile
 from patchwork_atlas.kernel.family import Rejected, SourceFamily, Table
+from patchwork_atlas.kernel.geo import resolver
 from patchwork_atlas.kernel.geo.place import Place
+from patchwork_atlas.kernel.workers import fork_pool
 from patchwork_atlas.kernel.xlsx import NotAWorkbook, read_workbook, sniff_kind
 
 _LIST_NAME = re.compile(r"(participating|pending)(agencies|entities)", re.I)
@@ -40,6 +44,7 @@ _NAME_DATE = re.compile(r"agencies[-_]?(\d{2})(\d{2})(\d{4})(am|pm|mid)?(?!\d)",
 _NAME_STAMP = re.compile(r"-(\d{14})(?!\d)")
 ALL = 10_000_000  # a limit no table reaches: downloads are whole tables
 _DAYPART = {"am": "09:00:00", "mid": "12:00:00", "pm": "17:00:00"}
+GEO_HELPER_MIN_FILES = 50  # new files from which the walk outlasts building the resolver's tables
 
 
 @dataclass
@@ -98,12 +103,10 @@ class Ice287gFamily(SourceFamily):
         if isinstance(payload, Rejected):
             return payload
         parsed: ParsedList = payload
-        rows, flags_total = _normalize_rows(parsed, _latest_plausible(raw, parsed))
+        rows, flags_total, max_signed, content_hash = _prepare_rows(kind, parsed, _latest_plausible(raw, parsed))
         era = raw.provenance.get("era") or _guess_era(raw.file_name, parsed)
-        max_signed = max((r["signed_date"] for r in rows if r["signed_date"]), default=None)
-        return PreparedList(parsed.sheet, parsed.headers, len(parsed.rows), rowstore.prepare_rows(rows),
-                            flags_total, era, date_file(kind, era, raw, parsed.saved_utc, max_signed),
-                            _content_hash(kind, rows))
+        return PreparedList(parsed.sheet, parsed.headers, len(parsed.rows), rows, flags_total, era,
+                            date_file(kind, era, raw, parsed.saved_utc, max_signed), content_hash)
 
     def ingest_file(self, conn: sqlite3.Connection, raw: RawFile, kind: str, payload: Any) -> str:
         if isinstance(payload, Rejected):
@@ -150,9 +153,19 @@ class Ice287gFamily(SourceFamily):
         return f"{kind} list, {n_rows} rows, dated {fdate.date} ({fdate.rule}){flagged}"
 
     def derive(self, conn: sqlite3.Connection) -> None:
+        if resolver.is_warm() or len(lifecycle.new_files(conn)) < GEO_HELPER_MIN_FILES:
+            self._derive(conn, None)  # this process's tables are built, or the walk is short
+            return
+        # In a fresh process the resolver's tables take a second to build: a helper process
+        # builds them while the (long) walk runs here, then places the agencies.
+        with fork_pool(1) as helper:
+            helper.submit(resolver.warm)
+            self._derive(conn, helper)
+
+    def _derive(self, conn: sqlite3.Connection, geo_helper: Executor | None) -> None:
         lifecycle.derive(conn)
         local_corrections.apply_names(conn)
-        resolve_agencies(conn)
+        resolve_agencies(conn, geo_helper)
         local_corrections.apply_placements(conn)
         rowstore.analyze(conn)
 
@@ -203,73 +216,113 @@ def _latest_plausible(raw: RawFile, parsed: ParsedList) -> dt.date:
     return max(dates) + dt.timedelta(days=1) if dates else dt.date.today()
 
 
-def _normalize_rows(parsed: ParsedList, latest_plausible: dt.date) -> tuple[list[dict], int]:
-    out = []
+# A list repeats most rows of the one before (316,000 rows, 5,300 distinct): each process
+# normalizes, addresses and keys a distinct row once. Bounded; emptied when full.
+_ROW_MEMO: dict[tuple, tuple] = {}
+_ROW_MEMO_MAX = 1 << 16
+
+
+def _prepare_rows(kind: str, parsed: ParsedList,
+                  latest_plausible: dt.date) -> tuple[rowstore.PreparedRows, int, str | None, str]:
+    """The rows as they will be stored, how many carry a flag, the latest signing date, and
+    the content hash of the list."""
+    has_signed = "signed" in parsed.fields
+    prefix = rowstore.link_prefix(row.values.get("moa") for row in parsed.rows)
+    # A web-archive prefix the link cleaner removes whole changes nothing but moa_raw, which is
+    # stored without it: rows of different captures then share their memo entry.
+    strip = len(prefix) if prefix and WAYBACK_PREFIX.fullmatch(prefix) else 0
+    numbers, contents, hashes, keys = [], [], [], []
     flagged = 0
+    max_signed = None
     for row in parsed.rows:
         v = row.values
-        usps, _fips, state_flags = normalize_state(v.get("state"))
-        flags = list(state_flags)  # the normalizers are cached: never mutate what they return
-        agency_id = None
-        key = ""
-        if usps:
-            agency_id, key, name_flags = agency_identity(usps, v.get("agency"))
-            flags += name_flags
-        model, model_flags = normalize_model(v.get("support_type"))
-        flags += model_flags
-        signed_date = None
-        if "signed" in parsed.fields:
-            signed_date, date_flags = normalize_signed(
-                v.get("signed"), row.signed_value, usps, key, latest_plausible
-            )
-            flags += date_flags
-        flagged += bool(flags)
-        out.append(
-            {
-                "row_number": row.row_number,
-                "state_raw": v.get("state"),
-                "agency_raw": v.get("agency"),
-                "type_raw": v.get("type"),
-                "county_raw": v.get("county"),
-                "support_type_raw": v.get("support_type"),
-                "signed_raw": v.get("signed"),
-                "moa_raw": v.get("moa"),
-                "moa_target": row.links.get("moa"),
-                "addendum_raw": v.get("addendum"),
-                "addendum_target": row.links.get("addendum"),
-                "extra": json.dumps(row.extra, ensure_ascii=False, sort_keys=True) if row.extra else None,
-                "state_usps": usps,
-                "agency_id": agency_id,
-                "model": model,
-                "signed_date": signed_date,
-                "moa_url": link_of(v.get("moa"), row.links.get("moa")),
-                "addendum_url": link_of(v.get("addendum"), row.links.get("addendum")),
-                "flags": json.dumps(sorted(set(flags))) if flags else "[]",
-            }
-        )
-    return out, flagged
+        signed = None
+        if has_signed:  # the only part that depends on the file (its date), so in the key
+            usps = normalize_state(v.get("state"))[0]
+            signed = normalize_signed(
+                v.get("signed"), row.signed_value, usps, agency_identity(usps, v.get("agency"))[1] if usps else "",
+                latest_plausible)
+        cells = tuple(v.items())
+        moa = v.get("moa")
+        moa_key: tuple = ("printed",)  # moa_raw is stored as printed, whatever the prefix
+        if prefix and moa and moa.startswith(prefix):
+            cells = tuple(item for item in cells if item[0] != "moa")
+            moa_key = ("stripped", moa[strip:]) if strip else ("prefixed", prefix, moa)
+        key = (moa_key, signed, cells, tuple(row.links.items()), tuple(row.extra.items()))
+        hit = _ROW_MEMO.get(key)
+        if hit is None:
+            normalized = _normalize_row(row, signed)
+            content = rowstore.content(normalized, prefix)
+            hit = (content, rowstore.address(content), _content_key(normalized), normalized["flags"] != "[]")
+            if len(_ROW_MEMO) >= _ROW_MEMO_MAX:
+                _ROW_MEMO.clear()
+            _ROW_MEMO[key] = hit
+        numbers.append(row.row_number)
+        contents.append(hit[0])
+        hashes.append(hit[1])
+        keys.append(hit[2])
+        flagged += hit[3]
+        if signed and signed[0] and (max_signed is None or signed[0] > max_signed):
+            max_signed = signed[0]
+    return (rowstore.PreparedRows(prefix, numbers, contents, hashes), flagged, max_signed,
+            short_hash(kind, *sorted(keys), n=64))
 
 
-def _content_hash(kind: str, rows: list[dict]) -> str:
-    """Equal for two files whose rows are the same after normalization (links compared by
-    their cleaned target, so web-archive prefixes do not count)."""
-    keys = sorted(
-        "\x1f".join(
-            part or ""
-            for part in (
-                r["state_usps"] or clean_text(r["state_raw"]),
-                r["agency_id"] or clean_text(r["agency_raw"]),
-                r["model"],
-                r["signed_date"] or clean_text(r["signed_raw"]),
-                (clean_text(r["type_raw"]) or "").lower(),
-                (clean_text(r["county_raw"]) or "").lower(),
-                r["moa_url"],
-                r["addendum_url"],
-            )
+def _normalize_row(row: RawRow, signed: tuple[str | None, tuple[str, ...]] | None) -> dict[str, Any]:
+    """One row's sheet_rows columns (but its number); `signed`: the normalized signing date and
+    its flags, None when the list has no SIGNED column."""
+    v = row.values
+    usps, _fips, state_flags = normalize_state(v.get("state"))
+    flags = list(state_flags)  # the normalizers are cached: never mutate what they return
+    agency_id = None
+    if usps:
+        agency_id, _key, name_flags = agency_identity(usps, v.get("agency"))
+        flags += name_flags
+    model, model_flags = normalize_model(v.get("support_type"))
+    flags += model_flags
+    signed_date = None
+    if signed is not None:
+        signed_date = signed[0]
+        flags += signed[1]
+    return {
+        "state_raw": v.get("state"),
+        "agency_raw": v.get("agency"),
+        "type_raw": v.get("type"),
+        "county_raw": v.get("county"),
+        "support_type_raw": v.get("support_type"),
+        "signed_raw": v.get("signed"),
+        "moa_raw": v.get("moa"),
+        "moa_target": row.links.get("moa"),
+        "addendum_raw": v.get("addendum"),
+        "addendum_target": row.links.get("addendum"),
+        "extra": json.dumps(row.extra, ensure_ascii=False, sort_keys=True) if row.extra else None,
+        "state_usps": usps,
+        "agency_id": agency_id,
+        "model": model,
+        "signed_date": signed_date,
+        "moa_url": link_of(v.get("moa"), row.links.get("moa")),
+        "addendum_url": link_of(v.get("addendum"), row.links.get("addendum")),
+        "flags": json.dumps(sorted(set(flags))) if flags else "[]",
+    }
+
+
+def _content_key(r: dict[str, Any]) -> str:
+    """A row's part of the list's content hash: equal for two files whose rows are the same
+    after normalization (links compared by their cleaned target, so web-archive prefixes do
+    not count)."""
+    return "\x1f".join(
+        part or ""
+        for part in (
+            r["state_usps"] or clean_text(r["state_raw"]),
+            r["agency_id"] or clean_text(r["agency_raw"]),
+            r["model"],
+            r["signed_date"] or clean_text(r["signed_raw"]),
+            (clean_text(r["type_raw"]) or "").lower(),
+            (clean_text(r["county_raw"]) or "").lower(),
+            r["moa_url"],
+            r["addendum_url"],
         )
-        for r in rows
     )
-    return short_hash(kind, *keys, n=64)
 
 
 def _guess_era(file_name: str, parsed: ParsedList) -> str:

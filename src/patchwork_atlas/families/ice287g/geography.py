@@ -6,19 +6,17 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
+from concurrent.futures import Executor
 
-from patchwork_atlas.kernel.geo.resolver import is_placed, resolve
+from patchwork_atlas.kernel.geo.resolver import Resolution, is_placed, resolve
 
 
-def resolve_agencies(conn: sqlite3.Connection) -> int:
-    """Resolve every registry agency into agency_jurisdictions (inside the caller's transaction)."""
-    rows = conn.execute(
-        "SELECT agency_id, state_usps, state_fips, name, agency_type, county_cell FROM agencies"
-    ).fetchall()
-    out = [
-        (agency_id, resolve(usps or state_fips, name, atype, cell))
-        for agency_id, usps, state_fips, name, atype, cell in rows
-    ]
+def resolve_agencies(conn: sqlite3.Connection, helper: Executor | None = None) -> int:
+    """Resolve every registry agency into agency_jurisdictions (inside the caller's transaction);
+    in `helper` (a process that may have built the resolver's tables meanwhile) when given."""
+    rows = [tuple(r) for r in conn.execute(
+        "SELECT agency_id, state_usps, state_fips, name, agency_type, county_cell FROM agencies")]
+    out = helper.submit(_resolve_rows, rows).result() if helper else _resolve_rows(rows)
     conn.execute("DELETE FROM agency_jurisdictions")
     conn.execute("DELETE FROM agency_counties")
     conn.executemany(
@@ -37,6 +35,11 @@ def resolve_agencies(conn: sqlite3.Connection) -> int:
         [(aid, f, i) for aid, r in out for i, f in enumerate(r.county_fips)],
     )
     return len(out)
+
+
+def _resolve_rows(rows: list[tuple]) -> list[tuple[str, Resolution]]:
+    return [(agency_id, resolve(usps or state_fips, name, atype, cell))
+            for agency_id, usps, state_fips, name, atype, cell in rows]
 
 
 def coverage_stats(conn: sqlite3.Connection) -> dict[str, object]:

@@ -45,7 +45,8 @@ APPROVAL_AFTER_DAYS = 60
 # with a note, and sent to the review queue (signed 2016, first listed 2026).
 LATE_LISTING_DAYS = 365
 STATE_KEY = "ice287g:walk_state"
-NEW_FILES_KEY = "ice287g:new_files"
+NEW_FILES_KEY = "ice287g:new_files"  # before 2026-12-05: one JSON list (still read, then dropped)
+NEW_FILE_PREFIX = "ice287g:new_file:"  # one row per file stored since the last walk
 DERIVED_TABLES = ("events", "agreement_sightings", "applications", "agreements", "agency_names", "agencies")
 
 
@@ -368,7 +369,7 @@ def rebuild(conn: sqlite3.Connection) -> None:
     _build_agencies(conn)
     _write(conn, walk, sightings, events)
     conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (STATE_KEY, walk.to_json()))
-    conn.execute("DELETE FROM meta WHERE key = ?", (NEW_FILES_KEY,))
+    _forget_new_files(conn)
 
 
 def derive(conn: sqlite3.Connection) -> str:
@@ -382,10 +383,9 @@ def derive(conn: sqlite3.Connection) -> str:
 
 def extend(conn: sqlite3.Connection) -> bool:
     state = conn.execute("SELECT value FROM meta WHERE key = ?", (STATE_KEY,)).fetchone()
-    new_files = conn.execute("SELECT value FROM meta WHERE key = ?", (NEW_FILES_KEY,)).fetchone()
-    if state is None or new_files is None:
+    new_shas = new_files(conn)
+    if state is None or not new_shas:
         return False
-    new_shas: list[str] = json.loads(new_files[0])
     walk = Walk.from_json(state[0])
     lists = load_publications(conn)
     plan: dict[str, list[Pub]] = {}
@@ -416,16 +416,28 @@ def extend(conn: sqlite3.Connection) -> bool:
     _write(conn, walk, sightings, events)
     _write_publication_flags(conn, lists, only={p.publication_id for pubs in plan.values() for p in pubs})
     conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (STATE_KEY, walk.to_json()))
-    conn.execute("DELETE FROM meta WHERE key = ?", (NEW_FILES_KEY,))
+    _forget_new_files(conn)
     return True
 
 
 def note_new_file(conn: sqlite3.Connection, sha256: str) -> None:
-    """Called in the file's own transaction: remember it for the next `extend`."""
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (NEW_FILES_KEY,)).fetchone()
-    shas = json.loads(row[0]) if row else []
-    shas.append(sha256)
-    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (NEW_FILES_KEY, json.dumps(shas)))
+    """Called in the file's own transaction: remember it for the next `extend` (a row of its
+    own: rewriting one growing list made a full ingest quadratic)."""
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')", (NEW_FILE_PREFIX + sha256,))
+
+
+def new_files(conn: sqlite3.Connection) -> list[str]:
+    """The files stored since the last walk."""
+    old = conn.execute("SELECT value FROM meta WHERE key = ?", (NEW_FILES_KEY,)).fetchone()
+    shas = json.loads(old[0]) if old else []
+    shas += [r[0][len(NEW_FILE_PREFIX):] for r in conn.execute(
+        "SELECT key FROM meta WHERE key >= ? AND key < ? ORDER BY key", (NEW_FILE_PREFIX, NEW_FILE_PREFIX + "~"))]
+    return list(dict.fromkeys(shas))
+
+
+def _forget_new_files(conn: sqlite3.Connection) -> None:
+    conn.execute("DELETE FROM meta WHERE key = ? OR (key >= ? AND key < ?)",
+                 (NEW_FILES_KEY, NEW_FILE_PREFIX, NEW_FILE_PREFIX + "~"))
 
 
 def _write_publication_flags(conn: sqlite3.Connection, lists: dict[str, list[Pub]], only: set[str] | None) -> None:
@@ -491,34 +503,18 @@ def _write(conn: sqlite3.Connection, walk: Walk, sightings: list[tuple], events:
 # --- agencies ---------------------------------------------------------------------------------
 
 _AGENCY_ROWS = """
-    WITH r AS (
-      SELECT r.agency_id, r.state_usps, r.agency_raw, r.type_raw, r.county_raw, r.row_number,
-             p.sort_key, p.published_date
-      FROM sheet_rows r JOIN publications p ON p.canonical_sha256 = r.sha256
-      WHERE r.agency_id IS NOT NULL {only}),
-    named AS (
-      SELECT agency_id, state_usps, agency_raw, sort_key, row_number,
-             row_number() OVER (PARTITION BY agency_id ORDER BY sort_key DESC, row_number) AS n
-      FROM r),
-    typed AS (
-      SELECT agency_id, type_raw, county_raw, sort_key, row_number,
-             row_number() OVER (PARTITION BY agency_id ORDER BY sort_key DESC, row_number) AS n
-      FROM r WHERE type_raw IS NOT NULL OR county_raw IS NOT NULL),
-    seen AS (
-      SELECT agency_id, min(published_date) AS first_seen, max(published_date) AS last_seen
-      FROM r GROUP BY agency_id)
-    SELECT named.agency_id, named.state_usps, named.agency_raw, typed.type_raw, typed.county_raw,
-           seen.first_seen, seen.last_seen
-    FROM named JOIN seen USING (agency_id)
-    LEFT JOIN typed ON typed.agency_id = named.agency_id AND typed.n = 1
-    WHERE named.n = 1 ORDER BY named.agency_id
+    SELECT r.agency_id, r.state_usps, r.agency_raw, r.type_raw, r.county_raw, r.row_number,
+           p.sort_key, p.published_date
+    FROM sheet_rows r JOIN publications p ON p.canonical_sha256 = r.sha256
+    WHERE r.agency_id IS NOT NULL {only}
 """
 
 
 def _agency_records(conn: sqlite3.Connection, only_shas: list[str] | None) -> list[tuple]:
     """Agencies as of all stored lists: name as printed in the latest list that has it, ICE's
     TYPE and COUNTY from the latest list that prints them (older lists lack the columns), first
-    and last seen. With only_shas, just the agencies that appear in those files."""
+    and last seen. With only_shas, just the agencies that appear in those files. One pass over
+    the canonical rows (two window sorts in SQL took 1.4 s for the history)."""
     from patchwork_atlas.families.ice287g.normalize import agency_identity, clean_text
     from patchwork_atlas.kernel.geo.reference import state as lookup_state
 
@@ -528,10 +524,26 @@ def _agency_records(conn: sqlite3.Connection, only_shas: list[str] | None) -> li
         marks = ",".join("?" * len(only_shas))
         only = f"AND r.agency_id IN (SELECT agency_id FROM sheet_rows WHERE sha256 IN ({marks}))"  # noqa: S608 - placeholders only
         params = list(only_shas)
-    records = []
-    for agency_id, usps, name, type_raw, county_raw, first_seen, last_seen in conn.execute(
+    named: dict[str, tuple] = {}  # latest list first, then the topmost row
+    typed: dict[str, tuple] = {}
+    seen: dict[str, list] = {}
+    for agency_id, usps, name, type_raw, county_raw, row_number, sort_key, published in conn.execute(
         _AGENCY_ROWS.format(only=only), params
     ):
+        rank = (sort_key, -row_number)
+        if agency_id not in named or rank > named[agency_id][0]:
+            named[agency_id] = (rank, usps, name)
+        if (type_raw is not None or county_raw is not None) and (
+                agency_id not in typed or rank > typed[agency_id][0]):
+            typed[agency_id] = (rank, type_raw, county_raw)
+        if published is not None:
+            span = seen.setdefault(agency_id, [published, published])
+            span[0], span[1] = min(span[0], published), max(span[1], published)
+    records = []
+    for agency_id in sorted(named):
+        _, usps, name = named[agency_id]
+        _, type_raw, county_raw = typed.get(agency_id, (None, None, None))
+        first_seen, last_seen = seen.get(agency_id, (None, None))
         st = lookup_state(usps)
         records.append((agency_id, usps, st.fips if st else "", clean_text(name) or "",
                         agency_identity(usps, name)[1], clean_text(type_raw), clean_text(county_raw),

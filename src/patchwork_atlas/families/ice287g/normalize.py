@@ -177,22 +177,28 @@ def _parse_date_formats(text: str) -> dt.date | None:
 
 def normalize_signed(
     raw: str | None, typed: Any, state_usps: str | None, agency_key: str, latest_plausible: dt.date
-) -> tuple[str | None, list[str]]:
+) -> tuple[str | None, tuple[str, ...]]:
     """(ISO date or None, flags). Impossible values stay as printed (the caller keeps the raw)
     and become a date only through signed_dates.csv."""
+    settled, result = _signed_parts(raw, typed, state_usps, agency_key)
+    return result if settled else _check_signed(result, latest_plausible)
+
+
+@lru_cache(maxsize=1 << 16)
+def _signed_parts(raw: str | None, typed: Any, state_usps: str | None, agency_key: str) -> tuple[bool, Any]:
+    """What does not depend on the list's date, cached (the same cells recur in every list):
+    (True, the answer) or (False, the date to check against the list's date)."""
     text = clean_text(raw)
     if not text:
-        return None, ["missing_signed_date"]
+        return True, (None, ("missing_signed_date",))
     fix = _date_fixes().get((text, state_usps or "", agency_key)) or _date_fixes().get((text, "", ""))
     if fix:
-        return fix["corrected"], ["signed_date_corrected"]
+        return True, (fix["corrected"], ("signed_date_corrected",))
     if isinstance(typed, dt.datetime):
-        value: dt.date | None = typed.date()
-    elif isinstance(typed, dt.date):
-        value = typed
-    else:
-        value = _parse_date_text(text)
-    return _check_signed(value, latest_plausible)
+        return False, typed.date()
+    if isinstance(typed, dt.date):
+        return False, typed
+    return False, _parse_date_text(text)
 
 
 @lru_cache(maxsize=1 << 14)
@@ -203,17 +209,17 @@ def _parse_date_text(text: str) -> dt.date | None:
         return _parse_date_formats(text)
 
 
-def _check_signed(value: dt.date | None, latest_plausible: dt.date) -> tuple[str | None, list[str]]:
+def _check_signed(value: dt.date | None, latest_plausible: dt.date) -> tuple[str | None, tuple[str, ...]]:
     if value is None:
-        return None, ["unparsed_signed_date"]
+        return None, ("unparsed_signed_date",)
     if not (EARLIEST_SIGNING <= value <= latest_plausible):
-        return None, ["impossible_signed_date"]
-    return value.isoformat(), []
+        return None, ("impossible_signed_date",)
+    return value.isoformat(), ()
 
 
 # --- links ------------------------------------------------------------------------------------
 
-_WAYBACK = re.compile(r"^https?://web\.archive\.org/web/\d+[a-z_]*/", re.I)
+WAYBACK_PREFIX = re.compile(r"^https?://web\.archive\.org/web/\d+[a-z_]*/", re.I)
 
 
 @lru_cache(maxsize=1 << 18)  # ~100,000 distinct cells over the history: 1 << 16 thrashed
@@ -222,7 +228,7 @@ def clean_url(raw: str | None) -> str | None:
     text = clean_text(raw)
     if not text or not re.match(r"^(https?:)?//|^www\.", text, re.I):
         return None
-    text = _WAYBACK.sub("", text)
+    text = WAYBACK_PREFIX.sub("", text)
     parts = urlsplit(text)
     if parts.netloc.endswith("safelinks.protection.outlook.com"):
         inner = parse_qs(parts.query).get("url")

@@ -119,32 +119,55 @@ def cell_text(value: Any) -> str | None:
     return str(value)
 
 
+# Most rows of a list repeat from the list before: a row's cells (and links) under the same
+# header are read into fields once per process. Values are shared: never change a RawRow's.
+_ROW_MEMO: dict[tuple, tuple] = {}
+_ROW_MEMO_MAX = 1 << 16
+
+
 def parse_sheet(sheet: Sheet, header_index: int) -> tuple[dict[str, int], list[str], list[RawRow]]:
     known, unknown = header_map(sheet.rows[header_index])
     headers = [str(c).strip() if c not in (None, "") else "" for c in sheet.rows[header_index]]
+    layout = (tuple(known.items()), tuple(unknown.items()), len(headers))
+    link_cols = [(f, known[f]) for f in ("moa", "addendum") if f in known]
     rows: list[RawRow] = []
     for i in range(header_index + 1, len(sheet.rows)):
         cells = sheet.rows[i]
-        if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
-            continue
-        width = len(cells)
-        values = {f: (cell_text(cells[c]) if c < width else None) for f, c in known.items()}
-        links = {
-            f: sheet.hyperlinks.get((i, known[f])) for f in ("moa", "addendum") if f in known
-        }
-        extra = {
-            unknown[c]: cell_text(cells[c])
-            for c in unknown
-            if c < len(cells) and cell_text(cells[c]) is not None
-        }
-        # Cells beyond the header's width are kept too, under their column letter.
-        for c in range(len(headers), len(cells)):
-            if cell_text(cells[c]) is not None:
-                extra[f"column {c + 1}"] = cell_text(cells[c])
-        signed_col = known.get("signed")
-        typed = cells[signed_col] if signed_col is not None and signed_col < len(cells) else None
-        rows.append(RawRow(i + 1, values, links, extra, typed))
+        links = {f: sheet.hyperlinks.get((i, c)) for f, c in link_cols}
+        # With the cells' types: True == 1 == 1.0 as keys, but they print differently.
+        key = (layout, tuple(cells), tuple(map(type, cells)), tuple(links.values()))
+        hit = _ROW_MEMO.get(key)
+        if hit is None:
+            hit = _ROW_MEMO[key] = _read_row(cells, known, unknown, len(headers), links)
+            if len(_ROW_MEMO) > _ROW_MEMO_MAX:
+                _ROW_MEMO.clear()
+        if hit is not _BLANK:
+            rows.append(RawRow(i + 1, *hit))
     return known, headers, rows
+
+
+_BLANK = ()
+
+
+def _read_row(cells: list[Any], known: dict[str, int], unknown: dict[int, str], n_headers: int,
+              links: dict[str, str | None]) -> tuple:
+    """(values, links, extra, typed signing date) of one row; _BLANK for an empty row."""
+    if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+        return _BLANK
+    width = len(cells)
+    values = {f: (cell_text(cells[c]) if c < width else None) for f, c in known.items()}
+    extra = {
+        unknown[c]: cell_text(cells[c])
+        for c in unknown
+        if c < len(cells) and cell_text(cells[c]) is not None
+    }
+    # Cells beyond the header's width are kept too, under their column letter.
+    for c in range(n_headers, len(cells)):
+        if cell_text(cells[c]) is not None:
+            extra[f"column {c + 1}"] = cell_text(cells[c])
+    signed_col = known.get("signed")
+    typed = cells[signed_col] if signed_col is not None and signed_col < len(cells) else None
+    return values, links, extra, typed
 
 
 def parse_list(path: Path, workbook: Workbook | None = None) -> ParsedList:

@@ -107,8 +107,11 @@ def fold(text: str | None) -> str:
         return ""
     s = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
     s = s.replace("&", " and ")
-    s = re.sub(r"[^a-z0-9]+", " ", s)
+    s = _NOT_ALNUM.sub(" ", s)
     return " ".join(s.split())
+
+
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 @lru_cache(maxsize=1)

@@ -117,11 +117,15 @@ def match_county(state_fips: str, text: str | None) -> tuple[list[str], str]:
 # --- places -------------------------------------------------------------------------------------
 
 
+_SAINT, _FORT, _MOUNT = (re.compile(rf"\b({a}|{b})\b") for a, b in (("saint", "st"), ("fort", "ft"), ("mount", "mt")))
+
+
+@lru_cache(maxsize=1 << 17)  # 92,000 names a cold resolver keys, many of them repeated
 def place_key(text: str) -> str:
     s = fold(text)
-    s = re.sub(r"\b(saint|st)\b", "st", s)
-    s = re.sub(r"\b(fort|ft)\b", "fort", s)
-    s = re.sub(r"\b(mount|mt)\b", "mount", s)
+    s = _SAINT.sub("st", s)
+    s = _FORT.sub("fort", s)
+    s = _MOUNT.sub("mount", s)
     return s.replace(" ", "")
 
 
@@ -674,6 +678,18 @@ def _names(fips: set[str] | list[str]) -> str:
 
 
 # --- the registry side --------------------------------------------------------------------------
+
+
+def warm() -> None:
+    """Build the tables every `resolve` reads (about a second in a fresh process)."""
+    _county_index()
+    _place_index()
+    _postal_index()
+    corrections()
+
+
+def is_warm() -> bool:
+    return bool(_place_index.cache_info().currsize and _postal_index.cache_info().currsize)
 
 
 def is_placed(level: str, county_fips: str | None, review_reason: str | None) -> bool:
