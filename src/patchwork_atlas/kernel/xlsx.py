@@ -206,7 +206,8 @@ def _hyperlinks(zf: zipfile.ZipFile, parts: dict[str, bytes]) -> dict[str, dict[
         # Only the <hyperlinks> block is parsed: parsing whole sheets would triple read time.
         block = xml[start : end + len(b"</hyperlinks>")] if end > 0 else xml[start:]
         sheet_rels = _rels(zf, part)
-        out[sheet.get("name")] = _usual_links(block, sheet_rels) or _links(block, sheet_rels)
+        usual = _usual_links(block, sheet_rels)
+        out[sheet.get("name")] = usual if usual is not None else _links(block, sheet_rels)
     return out
 
 
