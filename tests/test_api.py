@@ -41,7 +41,7 @@ def test_every_documented_route_answers(api, db):
     facility = db.execute("SELECT facility_id FROM facilities LIMIT 1").fetchone()
     moa = db.execute("SELECT moa_id FROM moas LIMIT 1").fetchone()
     fill = {"{agreement_id}": agreement[0], "{agency_id}": agreement[1], "{fips}": "48201",
-            "{facility_id}": facility[0], "{moa_id}": moa[0]}
+            "{facility_id}": facility[0], "{moa_id}": moa[0], "{entry_id}": "us-ina-287g"}
     for path in api.get("/api/v1/openapi.json").json()["paths"]:
         url = path
         for key, value in fill.items():

@@ -65,6 +65,10 @@ def test_export_has_both_languages_api_feeds_downloads_and_search(exported):
         assert (exported / rel).is_file(), rel
     agency = json.loads((exported / f"api/v1/agencies/{AGENCY}.json").read_text())
     assert agency["data"]["agency_id"] == AGENCY
+    county = json.loads((exported / f"api/v1/jurisdictions/{COUNTY}.json").read_text())
+    for ref in county["data"]["report"]["knowledge"]["federal"]:  # named there, whole here
+        entry = json.loads((exported / f"api/v1/knowledge/{ref['id']}.json").read_text())
+        assert entry["data"]["id"] == ref["id"] and entry["data"]["sources"]
     names = json.loads((exported / "search/names.json").read_text())
     assert [COUNTY, "Lyon County", STATE] in names["c"] and {a[2] for a in names["a"]} == {STATE}
     assert json.loads((exported / "search/zips.json").read_text())["89403"].split(";")[0] == COUNTY

@@ -77,3 +77,42 @@ def test_cases_on_the_api_and_the_pages(client):
         text = html.unescape(client.get(path, follow_redirects=True).text)
         assert heading in text, path
     assert caption in html.unescape(client.get("/state/IL").text)
+
+
+REFERENCE_KEYS = {"id", "kind", "titles", "citation", "dates", "status", "as_of", "concerns_state"}
+
+
+def test_a_place_names_the_federal_entries_and_the_api_gives_them_whole(client):
+    """The federal framework is the same everywhere: a place's report names each entry (with its
+    status and the date checked) instead of repeating it; /api/v1/knowledge/{id} has it in full,
+    and the profile page still shows it in full."""
+    federal = client.get("/api/v1/jurisdictions/48201").json()["data"]["report"]["knowledge"]["federal"]
+    listing = client.get("/api/v1/knowledge", params={"level": "federal"}).json()
+    assert listing["pagination"]["total"] == len(federal) >= 10
+    assert {e["id"] for e in listing["data"]} == {r["id"] for r in federal}
+    for ref in federal:
+        assert set(ref) == REFERENCE_KEYS, ref["id"]
+        entry = client.get(f"/api/v1/knowledge/{ref['id']}").json()["data"]
+        assert {k: entry[k] for k in REFERENCE_KEYS - {"concerns_state"}} == \
+            {k: v for k, v in ref.items() if k != "concerns_state"}
+        assert ref["concerns_state"] == ("TX" in entry["concerns_states"])
+        assert entry["sources"] and entry["summary"]["en"] and "effects" in entry
+    assert federal[0]["concerns_state"]  # a ruling about Texas comes first in a Texas county
+    assert not any(r["concerns_state"] for r in
+                   client.get("/api/v1/jurisdictions/06037").json()["data"]["report"]["knowledge"]["federal"])
+    page = html.unescape(client.get("/county/48201").text)
+    assert "The federal law in more detail" in page
+    for ref in federal:
+        entry = client.get(f"/api/v1/knowledge/{ref['id']}").json()["data"]
+        assert entry["sources"][0]["url"] in page and entry["summary"]["en"] in page, ref["id"]
+
+
+def test_the_law_entries_on_the_api(client):
+    tx = client.get("/api/v1/knowledge", params={"state": "TX"}).json()["data"]
+    assert tx and all(e["jurisdiction"]["state_fips"] == "48" for e in tx)
+    assert {e["level"] for e in tx} >= {"state"}
+    assert client.get("/api/v1/knowledge/us-no-such-entry").status_code == 404
+    assert client.get("/api/v1/knowledge", params={"level": "galactic"}).status_code == 400
+    assert client.get("/api/v1/knowledge", params={"state": "ZZ"}).status_code == 400
+    one = client.get("/api/v1/knowledge/us-ina-287g").json()
+    assert one["data"]["citation"].startswith("8 U.S.C. § 1357(g)") and one["citation"]["as_of"]

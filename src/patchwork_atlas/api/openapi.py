@@ -14,7 +14,8 @@ EXAMPLES = {
     "active": "true", "kind": "agreement_listed", "since": "2025-01-01", "until": "2025-12-31",
     "list": "participating", "year": "2026", "language": "es", "agreement_id": "agr-d448ace9d635",
     "fips": "48201", "facility_id": "fac-anchoak", "speaks": "es", "facility": "fac-stwrtga",
-    "revision": "2025-02-14", "moa_id": "moa-097cc0aa4d44",
+    "revision": "2025-02-14", "moa_id": "moa-097cc0aa4d44", "level": "federal",
+    "entry_id": "us-ina-287g",
 }  # fmt: skip
 
 
@@ -141,6 +142,14 @@ def document() -> dict[str, Any]:
             "/api/v1/cases": _op(
                 "Court cases over how far local cooperation goes, with their status and its date",
                 [P("state"), P("status"), P("limit"), P("offset")], "Case", listing=True),
+            "/api/v1/knowledge": _op(
+                "Law and policy on cooperation in full (effects with quotes, sources, status and"
+                " the date it was checked); a place's report names federal entries by id",
+                [P("level"), P("state"), P("limit"), P("offset")], "KnowledgeEntry", listing=True),
+            "/api/v1/knowledge/{entry_id}": _op(
+                "One law or policy entry in full",
+                [_path("entry_id", "Entry id, as a place's report names it", "^[a-z0-9][a-z0-9-]{1,118}$")],
+                "KnowledgeEntryDetail", not_found=True),
             "/api/v1/deaths": _op(
                 "Deaths in ICE custody held (ICE's death reports and FOIA list), linked to facilities;"
                 " reports held, not a complete count", [P("state"), P("facility"), P("year"),
@@ -193,6 +202,14 @@ def document() -> dict[str, Any]:
                              entries={"type": "array", "items": S},
                              summary={"type": "object"}, sources={"type": "array"},
                              caption_es=SN, captions={"type": "object"}),
+                "KnowledgeEntry": _obj(id=S, level=S, kind=S, title=S, title_es=SN,
+                                       titles={"type": "object"}, citation=SN, dates={"type": "object"},
+                                       status=S, as_of=S, last_reviewed=SN, verification_level=SN,
+                                       jurisdiction={"type": "object"},
+                                       concerns_states={"type": "array", "items": S},
+                                       effects={"type": "array"}, summary={"type": "object"},
+                                       sources={"type": "array"}, provenance={"type": "object"}),
+                "KnowledgeEntryDetail": _obj(data={"$ref": "#/components/schemas/KnowledgeEntry"}),
                 "LegalHelp": _obj(data=_obj(offices={"type": "array", "items": {"type": "object"}},
                                             disclaimer=S, official_rosters={"type": "array"})),
                 "Agency": _obj(agency_id=S, state_usps=S, name=S, agency_type=SN,
@@ -227,7 +244,11 @@ def document() -> dict[str, Any]:
                         page={"type": "integer"}, snippet=S, ocr={"type": "boolean"},
                         archived_copy=S)},
                     query=_obj(q=S, match=S), count={"type": "integer"}),
-                "Jurisdiction": _obj(data={"type": "object"}),
+                "Jurisdiction": _obj(data={"type": "object", "description": (
+                    "The place's report: every family's section. Its law (report.knowledge) holds the"
+                    " state's and local entries in full; the federal framework, the same everywhere,"
+                    " is named entry by entry (id, titles, citation, dates, status, as_of,"
+                    " concerns_state) and read in full at /api/v1/knowledge/{id}.")}),
                 "Vocabulary": _obj(data={"type": "object", "additionalProperties": {"type": "object"}}),
                 "Lookup": _obj(data={"type": "object"}),
             },

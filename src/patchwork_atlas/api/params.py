@@ -69,6 +69,9 @@ PARAMS: dict[str, Param] = {
     "revision": Param("revision", r"\d{4}-\d{2}-\d{2}",
                       "the MOA template revision date printed in its footer, as YYYY-MM-DD",
                       is_date=True),
+    "level": Param("level", r"federal|state|county|municipal", "federal, state, county or municipal",
+                   ("federal", "state", "county", "municipal")),
+    "entry_id": Param("entry_id", r"[a-z0-9][a-z0-9-]{1,118}", "a law entry id such as us-ina-287g"),
     "agreement_id": Param("agreement_id", r"agr-[0-9a-f]{6,40}",
                           "an agreement id such as agr-d448ace9d635"),
 }  # fmt: skip

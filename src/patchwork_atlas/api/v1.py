@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
+from functools import lru_cache
 from typing import Any
 
 from starlette.requests import Request
@@ -45,6 +46,7 @@ def dumps(data: Any) -> bytes:
 
 # The citation of the answer being built (set per request by _guard; read by JSON.render).
 _CITATION: ContextVar[dict[str, Any] | None] = ContextVar("citation", default=None)
+_FRESHNESS: ContextVar[dict[str, Any] | None] = ContextVar("freshness", default=None)
 
 
 class JSON(JSONResponse):
@@ -59,8 +61,7 @@ def citation(request: Request, as_of: str | None) -> dict[str, Any]:
     """Title, the as-of date of the data, a URL that pins it (where the endpoint takes as_of),
     and the sources: carried by every answer."""
     path = request.url.path
-    op = next((o["get"] for p, o in document()["paths"].items()
-               if re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", p), path)), {})
+    op = next((o for pattern, o in _operations() if pattern.fullmatch(path)), {})
     pinned = request.query_params.get("as_of", "")
     try:
         as_of = dt.date.fromisoformat(pinned).isoformat()
@@ -73,6 +74,12 @@ def citation(request: Request, as_of: str | None) -> dict[str, Any]:
     return {"title": f"Patchwork atlas API: {op.get('summary', path)}", "as_of": as_of,
             "url": f"{request.url.scheme}://{request.url.netloc}{path}" + (f"?{query}" if query else ""),
             "sources": [{"title": t, "url": u} for t, u in SOURCES]}
+
+
+@lru_cache(maxsize=1)
+def _operations() -> list[tuple[re.Pattern[str], dict[str, Any]]]:
+    """Each documented path as a pattern, with its GET operation (asked by every answer)."""
+    return [(re.compile(re.sub(r"\{[^}]+\}", "[^/]+", p)), o["get"]) for p, o in document()["paths"].items()]
 
 
 SOURCES = (
@@ -135,6 +142,7 @@ class API:
             ("/api/v1/facilities", self.facilities), ("/api/v1/facilities/{facility_id}", self.facility),
             ("/api/v1/legal-help", self.legal_help),
             ("/api/v1/cases", self.cases),
+            ("/api/v1/knowledge", self.knowledge), ("/api/v1/knowledge/{entry_id}", self.knowledge_entry),
             ("/api/v1/deaths", self.deaths),
             ("/api/v1/moas", self.moas), ("/api/v1/moas/search", self.moa_search),
             ("/api/v1/moas/{moa_id}", self.moa),
@@ -143,9 +151,12 @@ class API:
                       _guard(fn, self.as_of), methods=["GET", "HEAD"]) for path, fn in r]
 
     def as_of(self) -> str | None:
-        """The data's as-of date (ICE's newest participating list), for citations."""
+        """The data's as-of date (ICE's newest participating list), for citations; the whole
+        freshness is kept for the answer being built (a profile carries it too)."""
         with self.db.snapshot() as conn:
-            return q.freshness(conn).get("participating_as_of")
+            fresh = q.freshness(conn)
+        _FRESHNESS.set(fresh)
+        return fresh.get("participating_as_of")
 
     def index(self, request: Request) -> Response:
         params(request, ())
@@ -233,6 +244,25 @@ class API:
                 raise BadRequest(str(exc)) from None
         return listing(request, rows[offset:offset + limit], len(rows), limit, offset)
 
+    def knowledge(self, request: Request) -> Response:
+        """Law and policy entries in full (a place's report names federal entries by id)."""
+        p = params(request, ("level", "state", "limit", "offset"))
+        limit, offset = page_args(p)
+        state = places.state(p["state"]) if "state" in p else None
+        if "state" in p and state is None:
+            raise BadRequest(f"unknown state {p['state']!r}")
+        with self.db.snapshot() as conn:
+            rows = q.knowledge_entries(conn, p.get("level"), state and state["fips"])
+        return listing(request, rows[offset:offset + limit], len(rows), limit, offset)
+
+    def knowledge_entry(self, request: Request) -> Response:
+        params(request, ())
+        with self.db.snapshot() as conn:
+            found = q.knowledge_entry(conn, request.path_params["entry_id"][:120])
+        if found is None:
+            raise NotFound("no such entry")
+        return JSON({"data": found})
+
     def legal_help(self, request: Request) -> Response:
         """Nearest recognized organizations and pro bono providers for a place (the same
         section profiles and lookup show); `speaks` puts entries naming that language first."""
@@ -291,7 +321,7 @@ class API:
             raise NotFound("no such county FIPS code")
         with self.db.snapshot() as conn:
             report = places.report_json(conn, place)  # stored at ingest: spliced, not re-encoded
-            fresh = q.freshness(conn)
+            fresh = _FRESHNESS.get() or q.freshness(conn)
         cite = _CITATION.get()
         body = (b'{"data":{"level":"county","fips":' + dumps(fips) + b',"report":' + report
                 + b',"as_of":' + dumps(fresh) + b"}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ class Database:
             raise FileNotFoundError(f"no database at {self.path}")
         self._local = threading.local()
         self._tables: tuple[str, frozenset[str]] | None = None
+        self._state_memo: tuple[Any, float, str] | None = None
 
     def conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -54,22 +56,38 @@ class Database:
     def state(self) -> str:
         """The content version the ingest bumps once per run that changed what is served, so
         cached pages survive the many per-file commits of a long ingest and are dropped once,
-        when its derived tables are complete. Older databases: a stat of the files."""
+        when its derived tables are complete. Older databases: a stat of the files.
+
+        Asked by every request: read again only when the database or its WAL changed on disk
+        (a stat, not a query: the query was an eighth of a cached answer's cost), and at least
+        once a second in case a commit left both files' time and size as they were."""
+        files = self._files()
+        memo = self._state_memo
+        now = time.monotonic()
+        if memo is not None and memo[0] == files and now - memo[1] < 1.0:
+            return memo[2]
+        state = self._read_state(files)
+        self._state_memo = (files, now, state)
+        return state
+
+    def _files(self) -> tuple[tuple[int, int] | None, ...]:
+        out = []
+        for suffix in ("", "-wal"):
+            try:
+                st = os.stat(f"{self.path}{suffix}")
+                out.append((st.st_mtime_ns, st.st_size))
+            except FileNotFoundError:
+                out.append(None)
+        return tuple(out)
+
+    def _read_state(self, files: tuple[tuple[int, int] | None, ...]) -> str:
         try:
             row = self.conn().execute("SELECT value FROM meta WHERE key = 'content_version'").fetchone()
         except sqlite3.Error:
             row = None
         if row is not None:
             return f"v{row[0]}"
-        parts = []
-        for suffix in ("", "-wal"):
-            try:
-                st = os.stat(f"{self.path}{suffix}")
-            except FileNotFoundError:
-                parts.append("-")
-                continue
-            parts.append(f"{st.st_mtime_ns:x}.{st.st_size:x}")
-        return "/".join(parts)
+        return "/".join(f"{f[0]:x}.{f[1]:x}" if f else "-" for f in files)
 
     def tables(self) -> frozenset[str]:
         """Tables present now (optional stages add theirs over time)."""

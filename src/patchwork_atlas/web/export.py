@@ -38,7 +38,7 @@ _FILE_SUFFIXES = (".json", ".atom", ".csv", ".geojson", ".sqlite", ".css", ".js"
 _SHARED_PREFIXES = ("/api/", "/downloads/", "/static/", "/search/")  # the same in every language
 _CHANGES_PAGE_SIZE = 50
 _CANONICAL_API = re.compile(
-    r"^/api/v1/(summary|vocabulary|openapi\.json|(jurisdictions|agencies|agreements)/[^/]+)$")
+    r"^/api/v1/(summary|vocabulary|openapi\.json|(jurisdictions|agencies|agreements|knowledge)/[^/]+)$")
 
 
 @dataclass
@@ -171,6 +171,10 @@ def site_urls(conn: sqlite3.Connection, states: list[str] | None) -> list[str]:
     api += [f"/api/v1/jurisdictions/{s.fips}" for s in state_rows]
     api += [f"/api/v1/jurisdictions/{f}" for f in counties]
     api += [f"/api/v1/agencies/{a}" for a in agencies] + [f"/api/v1/agreements/{a}" for a in agreements]
+    # every law entry (a few hundred small files): the place reports name federal ones by id
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'knowledge_entries'").fetchone():
+        api += [f"/api/v1/knowledge/{r[0]}" for r in conn.execute(
+            "SELECT entry_id FROM knowledge_entries ORDER BY entry_id")]
     return localized + api
 
 

@@ -214,6 +214,8 @@ class Site:
                           for a in report.get(key) or []})
             recent, _ = q.events(conn, agency_ids=ids, limit=25)
             fresh = q.freshness(conn)
+            # the report names the federal entries; the page shows them whole
+            federal = q.federal_law(conn, place.state_fips) if (report.get("knowledge") or {}).get("federal") else []
         agreements = report.get("agreements") or []
         local = [a for a in agreements if a.get("relation") != "statewide"]
         statewide = [a for a in agreements if a.get("relation") == "statewide"]
@@ -222,7 +224,7 @@ class Site:
         return page(request, "profile.html", place=place, st=st, counties=counties,
                     report=report, local=local, statewide=statewide,
                     applications=report.get("applications") or [], events=recent, fresh=fresh,
-                    title=_place_title(place, counties, st), query=(search.get("search") or {}).get("query"),
+                    federal=federal, title=_place_title(place, counties, st), query=(search.get("search") or {}).get("query"),
                     **search)
 
     def _choices(self, request: Request, query: str, candidates: list[dict[str, Any]]) -> Response:

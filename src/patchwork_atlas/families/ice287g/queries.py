@@ -59,18 +59,15 @@ def has_table(conn: sqlite3.Connection, name: str) -> bool:
 
 def freshness(conn: sqlite3.Connection) -> dict[str, Any]:
     """As-of dates: the newest list, when ICE's page was last checked, and last found changed."""
-    latest = {  # one probe of publications_list_date per list (every profile asks)
-        name: conn.execute("SELECT MAX(published_date) FROM publications WHERE list = ?",
-                           (name,)).fetchone()[0]
-        for name in ("participating", "pending")
-    }
-    checked = conn.execute("SELECT MAX(checked_utc) FROM source_checks").fetchone()[0]
-    changed = conn.execute(
-        "SELECT MAX(checked_utc) FROM source_checks WHERE outcome = 'new'"
-    ).fetchone()[0]
+    # one statement (every answer's citation asks): each MAX is one index probe
+    participating, pending, checked, changed = conn.execute(
+        "SELECT (SELECT MAX(published_date) FROM publications WHERE list = 'participating'),"
+        " (SELECT MAX(published_date) FROM publications WHERE list = 'pending'),"
+        " (SELECT MAX(checked_utc) FROM source_checks),"
+        " (SELECT MAX(checked_utc) FROM source_checks WHERE outcome = 'new')").fetchone()
     return {
-        "participating_as_of": latest.get("participating"),
-        "pending_as_of": latest.get("pending"),
+        "participating_as_of": participating,
+        "pending_as_of": pending,
         "last_checked_utc": checked,
         "last_changed_utc": changed,
     }

@@ -80,15 +80,32 @@ def cases_for_place(conn: sqlite3.Connection, place: Place,
     return out
 
 
+# What a place's report keeps of a federal entry. The federal framework is the same everywhere:
+# in full it was half of every county's answer (66 of ~135 KB), repeated 3,234 times. A place
+# names each entry with its status and the date that was checked; the whole entry (effects,
+# quotes, sources) is one read away by its id (the knowledge queries, /api/v1/knowledge/{id}).
+FEDERAL_REFERENCE_KEYS = ("id", "kind", "titles", "citation", "dates", "status", "as_of")
+
+
+def federal_reference(entry: dict[str, Any], state_usps: str | None) -> dict[str, Any]:
+    return {**{k: entry.get(k) for k in FEDERAL_REFERENCE_KEYS},
+            "concerns_state": bool(state_usps) and state_usps in (entry.get("concerns_states") or [])}
+
+
 def knowledge_for_place(conn: sqlite3.Connection, place: Place,
                         memo: dict[Any, Any] | None = None) -> dict[str, Any]:
-    """Federal framework, state entries and local entries for a place, the federal lists that
-    name it, plus gap notices. `memo`: one dict shared by many places computed in one go (the
-    stored county reports), so that what a state's places share is read once."""
+    """Federal framework (by reference, see `federal_reference`), state entries and local
+    entries for a place, the federal lists that name it, plus gap notices. `memo`: one dict
+    shared by many places computed in one go (the stored county reports), so that what a
+    state's places share is read once."""
     memo = {} if memo is None else memo
     municipality = _municipality(place)
     found = entries_for_place(conn, place.state_fips, list(place.county_fips), municipality, memo)
+    if ("federal_refs", place.state_usps) not in memo:
+        memo["federal_refs", place.state_usps] = [
+            federal_reference(e, place.state_usps) for e in found["federal"]]
     gaps = {key: {lang: gettext(_GAP[key], lang) for lang in LANGUAGES}
             for key in ("state", "local") if not found[key]}
-    return {**found, "designations": designations_for_place(conn, place, memo=memo),
+    return {**found, "federal": memo["federal_refs", place.state_usps],
+            "designations": designations_for_place(conn, place, memo=memo),
             "cases": cases_for_place(conn, place, memo), "gaps": gaps}

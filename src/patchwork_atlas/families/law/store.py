@@ -236,14 +236,7 @@ def entries_for_place(
     """
     memo = {} if memo is None else memo
     counties = sorted({c for c in county_fips_list if c})
-    if "federal" not in memo:
-        memo["federal"] = _query(conn, "level = 'federal'", ())
-    # federal rulings that concern this state first (they are in `federal` already)
-    usps = reference.usps_for_state_fips(state_fips) if state_fips else None
-    if ("federal", usps) not in memo:
-        memo["federal", usps] = sorted(memo["federal"], key=lambda e: usps not in e.get("concerns_states", [])) \
-            if usps else list(memo["federal"])
-    federal = memo["federal", usps]
+    federal = federal_entries(conn, state_fips, memo)
     if ("state", state_fips) not in memo:
         memo["state", state_fips] = (
             _query(conn, "level = 'state' AND state_fips = ?", (state_fips,)) if state_fips else [])
@@ -269,6 +262,19 @@ def entries_for_place(
     return {"federal": federal, "state": state, "local": local}
 
 
+def federal_entries(conn: sqlite3.Connection, state_fips: str | None = None,
+                    memo: dict[Any, Any] | None = None) -> list[dict[str, Any]]:
+    """The federal framework, the rulings that concern the state (if given) first."""
+    memo = {} if memo is None else memo
+    if "federal" not in memo:
+        memo["federal"] = _query(conn, "level = 'federal'", ())
+    usps = reference.usps_for_state_fips(state_fips) if state_fips else None
+    if ("federal", usps) not in memo:
+        memo["federal", usps] = sorted(memo["federal"], key=lambda e: usps not in e.get("concerns_states", [])) \
+            if usps else list(memo["federal"])
+    return memo["federal", usps]
+
+
 def entry(conn: sqlite3.Connection, entry_id: str) -> dict[str, Any] | None:
     found = _query(conn, "entry_id = ?", (entry_id,))
     return found[0] if found else None
@@ -276,6 +282,20 @@ def entry(conn: sqlite3.Connection, entry_id: str) -> dict[str, Any] | None:
 
 def all_entries(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     return _query(conn, "1 = 1", ())
+
+
+def entries(conn: sqlite3.Connection, level: str | None = None,
+            state_fips: str | None = None) -> list[dict[str, Any]]:
+    """Entries of one level and/or of one state's jurisdictions (its state, county and
+    municipal entries), in file order."""
+    where, params = ["1 = 1"], []
+    if level:
+        where.append("level = ?")
+        params.append(level)
+    if state_fips:
+        where.append("state_fips = ?")
+        params.append(state_fips)
+    return _query(conn, " AND ".join(where), params)
 
 
 def _place_key(name: str | None) -> str:
