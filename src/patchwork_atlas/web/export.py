@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,7 @@ def _safe(segment: str) -> str:
 SERVER_ONLY = frozenset({"/report", "/legal-help", "/moa/search"})
 
 
+@lru_cache(maxsize=1 << 16)  # the same few hundred links on every page
 def file_for(url: str) -> str | None:
     """The file (relative to the export root) that holds a site URL, or None when the export
     has no file for it. Query strings are dropped except the two variants exported."""
@@ -113,15 +115,28 @@ def file_for(url: str) -> str | None:
 
 
 def relative_link(target_file: str, from_file: str, fragment: str = "") -> str:
-    rel = posixpath.relpath(target_file, posixpath.dirname(from_file) or ".")
-    return quote(rel) + (f"#{fragment}" if fragment else "")
+    return _relative(target_file, posixpath.dirname(from_file)) + (f"#{fragment}" if fragment else "")
 
 
-def rewrite_links(html: str, from_file: str, base_url: str = "", absolute: bool = False) -> str:
+@lru_cache(maxsize=1 << 16)
+def _relative(target: str, from_dir: str) -> str:
+    """posixpath.relpath for two paths under the export root, quoted, without its abspath
+    (a getcwd per link: a tenth of the export's time)."""
+    to = [s for s in target.split("/") if s not in ("", ".")]
+    start = [s for s in from_dir.split("/") if s not in ("", ".")]
+    common = len(posixpath.commonprefix([start, to]))
+    return quote("/".join([".."] * (len(start) - common) + to[common:]) or ".")
+
+
+def rewrite_links(html: str, from_file: str, base_url: str = "", absolute: bool = False,
+                  downloads: set[str] | None = None) -> str:
     """Site links (and links to base_url) become links to the exported files: relative, or
-    absolute under base_url (feeds, which readers use away from the site)."""
+    absolute under base_url (feeds, which readers use away from the site). `downloads` gathers
+    the /downloads/ links met (a PDF linked from many pages is copied once)."""
 
     def sub(m: re.Match) -> str:
+        if downloads is not None and "/downloads/" in m.group(2):
+            downloads.add(m.group(2).split("#")[0].split("?")[0])
         url = m.group(2).replace("&amp;", "&")
         if base_url and url.startswith(base_url):
             url = url[len(base_url):] or "/"
@@ -246,7 +261,10 @@ async def _get(url: str) -> tuple[int, str, bytes]:
 
 def _write(rel: str, body: bytes) -> int:
     path = _worker["out"] / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
+    made = _worker.setdefault("dirs", set())
+    if path.parent not in made:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        made.add(path.parent)
     path.write_bytes(body)
     return len(body)
 
@@ -265,11 +283,9 @@ async def _fetch(urls: list[str]) -> tuple[Summary, set[str]]:
             done.failed.append(f"{url}: HTTP {status}")
             continue
         if ctype.startswith(("text/html", "application/atom+xml")):
-            text = body.decode("utf-8")
-            linked.update(m.group(2).split("#")[0].split("?")[0] for m in _LINK.finditer(text)
-                          if "/downloads/" in m.group(2))  # one copy of a PDF linked at many pages
-            body = rewrite_links(text, rel, _worker["base_url"],
-                                 absolute=ctype.startswith("application/atom+xml")).encode("utf-8")
+            body = rewrite_links(body.decode("utf-8"), rel, _worker["base_url"],
+                                 absolute=ctype.startswith("application/atom+xml"),
+                                 downloads=linked).encode("utf-8")
         done.files += 1
         done.bytes += _write(rel, body)
     return done, linked
@@ -291,7 +307,7 @@ def _render_local(batch: list[tuple[str, str, dict[str, Any]]]) -> Summary:
                            "state": {"lang": lang, "prefix": prefix}})
         rel = file_for(url)
         assert rel is not None
-        root = posixpath.relpath(".", posixpath.dirname(rel) or ".") + "/"
+        root = _relative(".", posixpath.dirname(rel)) + "/"
         html = page(request, template, root="" if root == "./" else root,
                     lang_dir=_lang_dir(lang), **context).body.decode("utf-8")
         done.files += 1

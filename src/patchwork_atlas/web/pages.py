@@ -7,8 +7,9 @@ import re
 import sqlite3
 import threading
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, quote_plus, urlencode
 
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -21,7 +22,7 @@ from patchwork_atlas.read import queries as q
 from patchwork_atlas.read.database import Database
 from patchwork_atlas.web import charts, mapsvg
 from patchwork_atlas.web.moa import moa_summary
-from patchwork_atlas.web.render import page, safe_svg
+from patchwork_atlas.web.render import fragment, page, safe_svg
 
 FIPS5 = re.compile(r"^\d{5}$")
 USPS = re.compile(r"^[A-Za-z]{2}$")
@@ -30,10 +31,16 @@ ZIP = re.compile(r"^\d{5}$")
 PAGE_SIZE = 50
 
 
+# The page path in a fragment rendered for many pages, as urlencode writes it in a link.
+_PATH_MARK = "/\x1fpage-path\x1f"
+_PATH_MARK_QUOTED = quote_plus(_PATH_MARK)
+
+
 class Site:
     def __init__(self, db: Database):
         self.db = db
         self._svg: dict[tuple, str] = {}
+        self._federal: dict[tuple, Markup] = {}
         self._lock = threading.Lock()
 
     # ---- helpers -------------------------------------------------------------------------
@@ -41,6 +48,22 @@ class Site:
     def not_found(self, request: Request, message: str | None = None) -> Response:
         return page(request, "error.html", status=404, title=i18n.gettext("Page not found"),
                     message=message or i18n.gettext("We could not find that page."))
+
+    def _federal_law(self, request: Request, conn: sqlite3.Connection, place: Any) -> Markup:
+        """The federal law in full, the same on every page of a state (rulings about the state
+        first) but for the page's own path in its "report an error" links: rendered once per
+        state, language and content version (it was over a third of a county page's time),
+        the page's path put in after."""
+        key = (self.db.state(), request.state.lang, request.state.prefix, place.state_fips)
+        block = self._federal.get(key)
+        if block is None:
+            block = fragment(request, "federal_law.html", path=_PATH_MARK,
+                             federal=q.federal_law(conn, place.state_fips))
+            with self._lock:
+                if len(self._federal) > 256:
+                    self._federal.clear()
+                self._federal[key] = block
+        return Markup(str(block).replace(_PATH_MARK_QUOTED, quote_plus(request.url.path)))
 
     def _fills(self, request: Request, status: dict[str, Any]) -> dict[str, mapsvg.Fill]:
         prefix = request.state.prefix
@@ -215,7 +238,7 @@ class Site:
             recent, _ = q.events(conn, agency_ids=ids, limit=25)
             fresh = q.freshness(conn)
             # the report names the federal entries; the page shows them whole
-            federal = q.federal_law(conn, place.state_fips) if (report.get("knowledge") or {}).get("federal") else []
+            federal = self._federal_law(request, conn, place) if (report.get("knowledge") or {}).get("federal") else ""
         agreements = report.get("agreements") or []
         local = [a for a in agreements if a.get("relation") != "statewide"]
         statewide = [a for a in agreements if a.get("relation") == "statewide"]
@@ -224,7 +247,7 @@ class Site:
         return page(request, "profile.html", place=place, st=st, counties=counties,
                     report=report, local=local, statewide=statewide,
                     applications=report.get("applications") or [], events=recent, fresh=fresh,
-                    federal=federal, title=_place_title(place, counties, st), query=(search.get("search") or {}).get("query"),
+                    federal_law=federal, title=_place_title(place, counties, st), query=(search.get("search") or {}).get("query"),
                     **search)
 
     def _choices(self, request: Request, query: str, candidates: list[dict[str, Any]]) -> Response:

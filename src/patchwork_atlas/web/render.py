@@ -28,6 +28,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
+        auto_reload=False,  # templates ship with the package: no stat of each one per page
     )
     env.install_gettext_callables(  # type: ignore[attr-defined]
         lambda s, **kw: i18n.gettext(s) % kw if kw else i18n.gettext(s),
@@ -71,12 +72,12 @@ def _format_number(value: int | float, lang: str) -> str:
     return format_decimal(value, locale=lang)
 
 
-def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    """Render a page in the request's language, with links that keep its language prefix."""
+def _context(request: Request, path: str | None = None) -> dict[str, Any]:
+    """What every template may use: the language, links that keep its prefix, the page's path."""
     lang = request.state.lang
     i18n.current_language.set(lang)
     prefix = request.state.prefix
-    path = request.url.path
+    path = request.url.path if path is None else path
     query = request.url.query
 
     def url(target: str, **params: Any) -> str:
@@ -87,12 +88,20 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
         nxt = path + (("?" + query) if query else "")
         return f"/lang/{to}?" + urlencode({"next": nxt})
 
+    return {"lang": lang, "url": url, "switch": switch, "path": path, "request_query": query,
+            "other_languages": [code for code in i18n.LANGUAGES if code != lang]}
+
+
+def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """Render a page in the request's language, with links that keep its language prefix."""
     html = environment().get_template(template).render(
-        lang=lang, url=url, switch=switch, path=path, request_query=query,
-        cite=citation(request, context.get("fresh")),
-        other_languages=[code for code in i18n.LANGUAGES if code != lang], **context,
-    )
+        **_context(request), cite=citation(request, context.get("fresh")), **context)
     return HTMLResponse(html, status_code=status)
+
+
+def fragment(request: Request, template: str, path: str, **context: Any) -> Markup:
+    """Part of a page rendered on its own, as if on the page at `path` (to be reused)."""
+    return Markup(environment().get_template(template).render(**_context(request, path), **context))
 
 
 
