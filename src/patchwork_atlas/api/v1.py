@@ -202,13 +202,17 @@ class API:
             )
         return listing(request, rows, total, limit, offset, extra)
 
-    def agreement(self, request: Request) -> Response:
+    def _one(self, request: Request, key: str, find: Callable[..., Any], what: str) -> Response:
+        """One record by the id in the path: 404 when there is none."""
         params(request, ())
         with self.db.snapshot() as conn:
-            found = q.agreement(conn, request.path_params["agreement_id"][:80])
+            found = find(conn, request.path_params[key][:120])
         if found is None:
-            raise NotFound("no such agreement")
+            raise NotFound(f"no such {what}")
         return JSON({"data": found})
+
+    def agreement(self, request: Request) -> Response:
+        return self._one(request, "agreement_id", q.agreement, "agreement")
 
     def facilities(self, request: Request) -> Response:
         """Detention facilities holding people for ICE, with the chosen (default: latest)
@@ -256,12 +260,7 @@ class API:
         return listing(request, rows[offset:offset + limit], len(rows), limit, offset)
 
     def knowledge_entry(self, request: Request) -> Response:
-        params(request, ())
-        with self.db.snapshot() as conn:
-            found = q.knowledge_entry(conn, request.path_params["entry_id"][:120])
-        if found is None:
-            raise NotFound("no such entry")
-        return JSON({"data": found})
+        return self._one(request, "entry_id", q.knowledge_entry, "entry")
 
     def legal_help(self, request: Request) -> Response:
         """Nearest recognized organizations and pro bono providers for a place (the same
@@ -287,12 +286,7 @@ class API:
         return listing(request, rows, total, limit, offset)
 
     def agency(self, request: Request) -> Response:
-        params(request, ())
-        with self.db.snapshot() as conn:
-            found = q.agency(conn, request.path_params["agency_id"][:80])
-        if found is None:
-            raise NotFound("no such agency")
-        return JSON({"data": found})
+        return self._one(request, "agency_id", q.agency, "agency")
 
     def applications(self, request: Request) -> Response:
         p = params(request, ("state", "status", "agency_id", "limit", "offset"))

@@ -281,7 +281,7 @@ def entry(conn: sqlite3.Connection, entry_id: str) -> dict[str, Any] | None:
 
 
 def all_entries(conn: sqlite3.Connection) -> list[dict[str, Any]]:
-    return _query(conn, "1 = 1", ())
+    return entries(conn)
 
 
 def entries(conn: sqlite3.Connection, level: str | None = None,
