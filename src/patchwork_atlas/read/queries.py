@@ -41,7 +41,10 @@ from patchwork_atlas.families.ice287g.queries import (
 )
 from patchwork_atlas.families.law.cases import list_cases
 from patchwork_atlas.families.law.place import designations_for_state
-from patchwork_atlas.families.law.store import entries, entries_for_place, entry, federal_entries
+from patchwork_atlas.families.law.store import entries as knowledge_entries
+from patchwork_atlas.families.law.store import entries_for_place
+from patchwork_atlas.families.law.store import entry as knowledge_entry
+from patchwork_atlas.families.law.store import federal_entries as federal_law
 
 __all__ = [
     "list_cases",
@@ -83,18 +86,3 @@ def state_law(conn: sqlite3.Connection, state_fips: str) -> list[dict[str, Any]]
     """The law family's state-level entries for a state (the state page and the state API)."""
     return entries_for_place(conn, state_fips)["state"]
 
-
-def federal_law(conn: sqlite3.Connection, state_fips: str | None) -> list[dict[str, Any]]:
-    """The federal entries in full, those concerning the state first (a place's report names
-    them by reference; the profile page shows them whole)."""
-    return federal_entries(conn, state_fips)
-
-
-def knowledge_entries(conn: sqlite3.Connection, level: str | None = None,
-                      state_fips: str | None = None) -> list[dict[str, Any]]:
-    """Law and policy entries in full, of one level and/or one state's jurisdictions."""
-    return entries(conn, level, state_fips)
-
-
-def knowledge_entry(conn: sqlite3.Connection, entry_id: str) -> dict[str, Any] | None:
-    return entry(conn, entry_id)

@@ -32,6 +32,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from patchwork_atlas.kernel import i18n
 from patchwork_atlas.kernel.geo import reference
+from patchwork_atlas.read.queries import has_table
 from patchwork_atlas.web.front import split_language as split_language_prefix
 
 _LINK = re.compile(r'(\b(?:href|src|action)="|\bcontent="0; url=)([^"]*)(")')
@@ -187,7 +188,7 @@ def site_urls(conn: sqlite3.Connection, states: list[str] | None) -> list[str]:
     api += [f"/api/v1/jurisdictions/{f}" for f in counties]
     api += [f"/api/v1/agencies/{a}" for a in agencies] + [f"/api/v1/agreements/{a}" for a in agreements]
     # every law entry (a few hundred small files): the place reports name federal ones by id
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'knowledge_entries'").fetchone():
+    if has_table(conn, "knowledge_entries"):
         api += [f"/api/v1/knowledge/{r[0]}" for r in conn.execute(
             "SELECT entry_id FROM knowledge_entries ORDER BY entry_id")]
     return localized + api

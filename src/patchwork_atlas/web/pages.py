@@ -43,6 +43,19 @@ class Site:
         self._federal: dict[tuple, Markup] = {}
         self._lock = threading.Lock()
 
+    def _remembered(self, memo: dict[tuple, Any], key: tuple, limit: int, build: Any) -> Any:
+        """A rendered part kept per key (which starts with the database state), built once;
+        the memo is emptied when it holds more than `limit`."""
+        with self._lock:
+            if key in memo:
+                return memo[key]
+        value = build()
+        with self._lock:
+            if len(memo) > limit:
+                memo.clear()
+            memo[key] = value
+        return value
+
     # ---- helpers -------------------------------------------------------------------------
 
     def not_found(self, request: Request, message: str | None = None) -> Response:
@@ -55,14 +68,8 @@ class Site:
         state, language and content version (it was over a third of a county page's time),
         the page's path put in after."""
         key = (self.db.state(), request.state.lang, request.state.prefix, place.state_fips)
-        block = self._federal.get(key)
-        if block is None:
-            block = fragment(request, "federal_law.html", path=_PATH_MARK,
-                             federal=q.federal_law(conn, place.state_fips))
-            with self._lock:
-                if len(self._federal) > 256:
-                    self._federal.clear()
-                self._federal[key] = block
+        block = self._remembered(self._federal, key, 256, lambda: fragment(
+            request, "federal_law.html", path=_PATH_MARK, federal=q.federal_law(conn, place.state_fips)))
         return Markup(str(block).replace(_PATH_MARK_QUOTED, quote_plus(request.url.path)))
 
     def _fills(self, request: Request, status: dict[str, Any]) -> dict[str, mapsvg.Fill]:
@@ -97,14 +104,16 @@ class Site:
             return ""
         key = (self.db.state(), request.state.lang, request.state.prefix, state_fips, jails,
                as_of["publication_id"] if as_of else None)
-        with self._lock:
-            if key in self._svg:
-                return self._svg[key]
+        return self._remembered(self._svg, key, 64, lambda: self._draw_map(request, conn, state_fips,
+                                                                           jails, as_of, path))
+
+    def _draw_map(self, request: Request, conn: sqlite3.Connection, state_fips: str | None,
+                  jails: bool, as_of: dict[str, Any] | None, path: Any) -> str:
         status = q.county_status(conn, as_of=as_of)
         geometry = (mapsvg.load_geometry(str(path)) if state_fips is None
                     else mapsvg.load_geometry(str(path), 0.15, 1))
         outlined = [fips for fips in status["statewide"]]
-        svg = mapsvg.render_svg(
+        return mapsvg.render_svg(
             geometry, self._fills(request, status),
             title=i18n.gettext("Map of counties with active 287(g) agreements"),
             description=i18n.gettext(
@@ -114,11 +123,6 @@ class Site:
             state_fips=state_fips, outlined_states=outlined,
             markers=self._jail_markers(request, conn)[1] if jails else (),
         )
-        with self._lock:
-            if len(self._svg) > 64:
-                self._svg.clear()
-            self._svg[key] = svg
-        return svg
 
     # ---- pages ---------------------------------------------------------------------------
 
